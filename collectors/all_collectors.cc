@@ -1,0 +1,23 @@
+// The list of collectors. A new collector adds one entry here, and its own
+// pair of files: collectors/NAME_collector.{h,cc}.
+
+#include "collectors/collector.h"
+#include "collectors/memory_collector.h"
+
+namespace oom {
+
+const std::vector<CollectorInfo>& AllCollectors() {
+  static const std::vector<CollectorInfo>* const kAll =
+      new std::vector<CollectorInfo>{
+          {"memory", true,
+           "Node memory, overcommit, PSI and the kernel's OOM kill counter "
+           "(/proc/meminfo, /proc/vmstat, /proc/pressure/memory, "
+           "/proc/sys/vm)",
+           [](const CollectorConfig& config) {
+             return std::make_unique<MemoryCollector>(config.roots);
+           }},
+      };
+  return *kAll;
+}
+
+}  // namespace oom

@@ -1,0 +1,52 @@
+#ifndef OOM_EXPORTER_COLLECTORS_COLLECTOR_H_
+#define OOM_EXPORTER_COLLECTORS_COLLECTOR_H_
+
+// The collector interface and the list of known collectors, in the manner of
+// node_exporter: each collector has a name, a default (on or off) and a
+// factory; --collector.NAME / --no-collector.NAME choose which ones run.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "collectors/metric_sink.h"
+#include "collectors/sources/fs.h"
+
+namespace oom {
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+
+  // Adds this scrape's samples to `sink`. Returns an error when part of the
+  // collector's data could not be read; whatever it added is still exported.
+  // A kernel feature that is absent (no PSI, no oom_kill counter) is not an
+  // error: the collector exports no series for it and returns OK.
+  // Called from one thread at a time.
+  virtual absl::Status Collect(MetricSink& sink) = 0;
+};
+
+// Everything a collector factory may need.
+struct CollectorConfig {
+  FsRoots roots;
+};
+
+struct CollectorInfo {
+  std::string name;  // "memory": --collector.memory
+  bool enabled_by_default;
+  std::string help;  // One line for --help and the landing page.
+  std::function<std::unique_ptr<Collector>(const CollectorConfig&)> factory;
+};
+
+// All collectors this binary knows, in the order --help lists them.
+const std::vector<CollectorInfo>& AllCollectors();
+
+// The entry named `name`, or nullptr.
+const CollectorInfo* FindCollector(std::string_view name);
+
+}  // namespace oom
+
+#endif  // OOM_EXPORTER_COLLECTORS_COLLECTOR_H_

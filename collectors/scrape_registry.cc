@@ -1,0 +1,103 @@
+#include "collectors/scrape_registry.h"
+
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "collectors/util/log.h"
+#include "collectors/util/string_view.h"
+#include "collectors/util/version.h"
+
+namespace oom {
+namespace {
+
+using prometheus::MetricType;
+
+constexpr MetricDesc kSuccess{
+    "oom_scrape_collector_success",
+    "Whether the collector read all of its sources in this scrape (1) or "
+    "failed in part or in whole (0)",
+    MetricType::Gauge};
+constexpr MetricDesc kDuration{"oom_scrape_collector_duration_seconds",
+                               "Time the collector took in this scrape",
+                               MetricType::Gauge};
+constexpr MetricDesc kBuildInfo{
+    "oom_exporter_build_info",
+    "A constant 1, labelled with the exporter's version and git revision",
+    MetricType::Gauge};
+
+}  // namespace
+
+void ScrapeRegistry::Add(std::string name,
+                         std::unique_ptr<Collector> collector) {
+  absl::MutexLock lock(&mu_);
+  Entry entry;
+  entry.collector = std::move(collector);
+  entry.status.name = std::move(name);
+  entries_.push_back(std::move(entry));
+}
+
+std::vector<prometheus::MetricFamily> ScrapeRegistry::Collect() const {
+  absl::MutexLock lock(&mu_);
+  MetricSink sink;
+  MetricSink self;
+  for (Entry& entry : entries_) {
+    absl::Time start = absl::Now();
+    absl::Status status;
+    MetricSink own;
+    try {
+      status = entry.collector->Collect(own);
+    } catch (const std::exception& e) {
+      status = absl::InternalError(absl::StrCat("exception: ", e.what()));
+      own = MetricSink();  // Half-written samples are not trusted.
+    } catch (...) {
+      status = absl::InternalError("unknown exception");
+      own = MetricSink();
+    }
+    sink.Append(own.TakeFamilies());
+    double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+
+    CollectorStatus& last = entry.status;
+    bool was_ok = !last.scraped || last.success;
+    if (!status.ok() && was_ok) {
+      Log(LogLevel::kWarn, "collector failed",
+          {{"collector", last.name}, {"err", FromAbsl(status.message())}});
+    } else if (status.ok() && !was_ok) {
+      Log(LogLevel::kInfo, "collector recovered", {{"collector", last.name}});
+    }
+    last.scraped = true;
+    last.success = status.ok();
+    last.error = std::string(status.message());
+    last.duration_seconds = seconds;
+    last.last_scrape = start;
+
+    self.Add(kSuccess, status.ok() ? 1 : 0, {{"collector", last.name}});
+    self.Add(kDuration, seconds, {{"collector", last.name}});
+  }
+  self.Add(kBuildInfo, 1, {{"revision", Revision()}, {"version", Version()}});
+
+  sink.Append(self.TakeFamilies());
+  return sink.TakeFamilies();
+}
+
+std::vector<CollectorStatus> ScrapeRegistry::Statuses() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<CollectorStatus> out;
+  out.reserve(entries_.size());
+  for (const Entry& entry : entries_) out.push_back(entry.status);
+  return out;
+}
+
+std::shared_ptr<ScrapeRegistry> BuildScrapeRegistry(
+    const std::vector<std::string>& names, const CollectorConfig& config) {
+  auto registry = std::make_shared<ScrapeRegistry>();
+  for (const std::string& name : names) {
+    const CollectorInfo* info = FindCollector(name);
+    if (info == nullptr) continue;
+    registry->Add(name, info->factory(config));
+  }
+  return registry;
+}
+
+}  // namespace oom

@@ -1,0 +1,66 @@
+#ifndef OOM_EXPORTER_COLLECTORS_SCRAPE_REGISTRY_H_
+#define OOM_EXPORTER_COLLECTORS_SCRAPE_REGISTRY_H_
+
+// Runs the enabled collectors on every scrape and adds, for each one,
+//   oom_scrape_collector_success{collector}           1 or 0
+//   oom_scrape_collector_duration_seconds{collector}
+// plus oom_exporter_build_info{version,revision}. One failing (or throwing)
+// collector never keeps the others' samples out of the scrape.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "collectors/collector.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+
+namespace oom {
+
+// How one collector fared in the latest scrape (for the landing page).
+struct CollectorStatus {
+  std::string name;
+  bool scraped = false;  // false until the first scrape
+  bool success = false;
+  std::string error;  // empty on success
+  double duration_seconds = 0;
+  absl::Time last_scrape;
+};
+
+class ScrapeRegistry : public prometheus::Collectable {
+ public:
+  ScrapeRegistry() = default;
+  ScrapeRegistry(const ScrapeRegistry&) = delete;
+  ScrapeRegistry& operator=(const ScrapeRegistry&) = delete;
+
+  // Adds a collector under `name`. Call before the first scrape.
+  void Add(std::string name, std::unique_ptr<Collector> collector);
+
+  // Runs every collector once. Scrapes are serialised: collectors are called
+  // from one thread at a time. Thread-safe.
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  // The latest outcome of each collector, in the order they were added.
+  std::vector<CollectorStatus> Statuses() const;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Collector> collector;
+    CollectorStatus status;
+  };
+
+  mutable absl::Mutex mu_;
+  mutable std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
+// Builds the registry for `names` (collectors enabled by flags) from
+// AllCollectors(). Unknown names are a programming error and are skipped.
+std::shared_ptr<ScrapeRegistry> BuildScrapeRegistry(
+    const std::vector<std::string>& names, const CollectorConfig& config);
+
+}  // namespace oom
+
+#endif  // OOM_EXPORTER_COLLECTORS_SCRAPE_REGISTRY_H_

@@ -1,0 +1,212 @@
+#include "exporter/flags.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "collectors/util/string_view.h"
+#include "exporter/listen_address.h"
+
+namespace oom {
+namespace {
+
+struct StringFlag {
+  absl::string_view name;
+  std::string Flags::*field;
+  absl::string_view help;
+};
+
+constexpr StringFlag kStringFlags[] = {
+    {"web.listen-address", &Flags::listen_address,
+     "Address to listen on for the web interface and telemetry"},
+    {"web.telemetry-path", &Flags::telemetry_path,
+     "Path under which to expose metrics"},
+    {"path.procfs", &Flags::procfs, "procfs mountpoint"},
+    {"path.sysfs", &Flags::sysfs, "sysfs mountpoint"},
+};
+
+absl::Status FlagError(absl::string_view flag, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", what));
+}
+
+std::optional<bool> ParseBool(absl::string_view text) {
+  if (text == "true" || text == "1") return true;
+  if (text == "false" || text == "0") return false;
+  return std::nullopt;
+}
+
+const CollectorInfo* Find(const std::vector<CollectorInfo>& known,
+                          absl::string_view name) {
+  for (const CollectorInfo& info : known) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+absl::Status UnknownCollector(absl::string_view flag, absl::string_view name,
+                              const std::vector<CollectorInfo>& known) {
+  std::string names;
+  for (const CollectorInfo& info : known) {
+    absl::StrAppend(&names, names.empty() ? "" : ", ", info.name);
+  }
+  return FlagError(flag, absl::StrCat("no collector named \"", name,
+                                      "\" (known: ", names, ")"));
+}
+
+absl::Status Validate(const Flags& flags) {
+  const std::string& path = flags.telemetry_path;
+  if (path.empty() || path[0] != '/') {
+    return FlagError("web.telemetry-path",
+                     absl::StrCat("\"", path, "\" must start with '/'"));
+  }
+  if (path == "/" || path == "/healthz") {
+    return FlagError("web.telemetry-path",
+                     absl::StrCat("\"", path,
+                                  "\" is taken by the landing page or the "
+                                  "health check"));
+  }
+  if (std::any_of(path.begin(), path.end(), [](unsigned char c) {
+        return c <= ' ' || c == '?' || c == '#' || c == 0x7f;
+      })) {
+    return FlagError(
+        "web.telemetry-path",
+        absl::StrCat("\"", path, "\" must not hold spaces, '?' or '#'"));
+  }
+  absl::StatusOr<std::string> civet =
+      ToCivetListeningPort(flags.listen_address);
+  if (!civet.ok())
+    return FlagError("web.listen-address", civet.status().message());
+  if (flags.procfs.empty())
+    return FlagError("path.procfs", "must not be empty");
+  if (flags.sysfs.empty()) return FlagError("path.sysfs", "must not be empty");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
+                                 const std::vector<CollectorInfo>& known) {
+  Flags flags;
+  std::vector<bool> enabled;
+  for (const CollectorInfo& info : known)
+    enabled.push_back(info.enabled_by_default);
+  std::set<std::string, std::less<>> seen;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "-h") {
+      flags.help = true;
+      continue;
+    }
+    if (!absl::StartsWith(arg, "--") || arg.size() == 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument \"", arg, "\""));
+    }
+    arg.remove_prefix(2);
+    std::size_t eq = arg.find('=');
+    absl::string_view name = arg.substr(0, eq);
+    std::optional<absl::string_view> value;
+    if (eq != absl::string_view::npos) value = arg.substr(eq + 1);
+
+    if (name == "help" || name == "version") {
+      if (value) return FlagError(name, "takes no value");
+      (name == "help" ? flags.help : flags.version) = true;
+      continue;
+    }
+
+    if (absl::StartsWith(name, "no-collector.")) {
+      absl::string_view collector = name.substr(13);
+      const CollectorInfo* info = Find(known, collector);
+      if (info == nullptr) return UnknownCollector(name, collector, known);
+      if (value) return FlagError(name, "takes no value");
+      enabled[static_cast<std::size_t>(info - known.data())] = false;
+      continue;
+    }
+    if (absl::StartsWith(name, "collector.")) {
+      absl::string_view collector = name.substr(10);
+      const CollectorInfo* info = Find(known, collector);
+      if (info == nullptr) return UnknownCollector(name, collector, known);
+      bool on = true;
+      if (value) {
+        std::optional<bool> parsed = ParseBool(*value);
+        if (!parsed) {
+          return FlagError(
+              name, absl::StrCat("\"", *value, "\" is not true or false"));
+        }
+        on = *parsed;
+      }
+      enabled[static_cast<std::size_t>(info - known.data())] = on;
+      continue;
+    }
+
+    const StringFlag* string_flag = nullptr;
+    for (const StringFlag& candidate : kStringFlags) {
+      if (candidate.name == name) string_flag = &candidate;
+    }
+    if (string_flag == nullptr && name != "log.level") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag --", name, " (see --help)"));
+    }
+    if (!seen.insert(std::string(name)).second) {
+      return FlagError(name, "given more than once");
+    }
+    if (!value) {
+      if (i + 1 >= args.size() || absl::StartsWith(args[i + 1], "--")) {
+        return FlagError(name, "needs a value");
+      }
+      value = args[++i];
+    }
+    if (string_flag != nullptr) {
+      flags.*(string_flag->field) = std::string(*value);
+    } else if (!ParseLogLevel(FromAbsl(*value), &flags.log_level)) {
+      return FlagError(name, absl::StrCat("\"", *value,
+                                          "\" is not one of debug, info, "
+                                          "warn, error"));
+    }
+  }
+
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    if (enabled[i]) flags.collectors.push_back(known[i].name);
+  }
+  if (flags.help || flags.version) return flags;
+  absl::Status status = Validate(flags);
+  if (!status.ok()) return status;
+  return flags;
+}
+
+std::string UsageText(const std::vector<CollectorInfo>& known) {
+  Flags defaults;
+  std::string out =
+      "usage: oom_exporter [<flags>]\n\n"
+      "A Prometheus exporter for the Linux OOM killer: which processes it\n"
+      "killed, which it would kill next, and how close the node and its\n"
+      "cgroups are to it.\n\nFlags:\n";
+  auto line = [&out](absl::string_view flag, absl::string_view help) {
+    absl::StrAppendFormat(&out, "  %-34s %s\n", flag, help);
+  };
+  line("-h, --help", "Show this help and exit");
+  line("--version", "Show the version and exit");
+  for (const StringFlag& flag : kStringFlags) {
+    line(absl::StrCat("--", flag.name, "=VALUE"),
+         absl::StrCat(flag.help, " (default: ", defaults.*(flag.field), ")"));
+  }
+  line("--log.level=LEVEL",
+       "Only log messages at or above LEVEL: debug, info, warn, error "
+       "(default: info)");
+  out +=
+      "\nCollectors (--collector.NAME enables, --no-collector.NAME "
+      "disables):\n";
+  for (const CollectorInfo& info : known) {
+    line(absl::StrCat("--[no-]collector.", info.name),
+         absl::StrCat(info.help, " (default: ",
+                      info.enabled_by_default ? "enabled" : "disabled", ")"));
+  }
+  return out;
+}
+
+}  // namespace oom

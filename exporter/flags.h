@@ -1,0 +1,47 @@
+#ifndef OOM_EXPORTER_EXPORTER_FLAGS_H_
+#define OOM_EXPORTER_EXPORTER_FLAGS_H_
+
+// The command line, spelled as Prometheus exporters spell it:
+//   --web.listen-address=:9968 --web.telemetry-path=/metrics
+//   --path.procfs=/proc --path.sysfs=/sys
+//   --collector.NAME / --no-collector.NAME   --log.level=info
+//   --version  --help
+// Values may follow as "--flag=value" or "--flag value".
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "collectors/collector.h"
+#include "collectors/util/log.h"
+
+namespace oom {
+
+inline constexpr char kDefaultListenAddress[] = ":9968";
+
+struct Flags {
+  std::string listen_address = kDefaultListenAddress;
+  std::string telemetry_path = "/metrics";
+  std::string procfs = "/proc";
+  std::string sysfs = "/sys";
+  LogLevel log_level = LogLevel::kInfo;
+  // Names of the collectors to run, in AllCollectors() order.
+  std::vector<std::string> collectors;
+  bool help = false;
+  bool version = false;
+};
+
+// Parses the arguments after the program name against `known` collectors.
+// Errors (InvalidArgument) name the offending flag and say what is wrong:
+// an unknown flag, a missing or bad value, an unknown collector, a telemetry
+// path that is not absolute or clashes with "/" or "/healthz", a stray
+// argument.
+absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
+                                 const std::vector<CollectorInfo>& known);
+
+// The --help text.
+std::string UsageText(const std::vector<CollectorInfo>& known);
+
+}  // namespace oom
+
+#endif  // OOM_EXPORTER_EXPORTER_FLAGS_H_

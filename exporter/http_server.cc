@@ -1,0 +1,240 @@
+#include "exporter/http_server.h"
+
+#include <CivetServer.h>
+#include <civetweb.h>
+
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "collectors/util/log.h"
+#include "collectors/util/version.h"
+#include "exporter/listen_address.h"
+#include "prometheus/exposer.h"
+
+namespace oom {
+namespace {
+
+// civetweb hooks are plain functions; they find their HttpServer through the
+// civetweb context. A server registers its context from the init_context
+// hook, which runs inside the constructor's thread before any request is
+// accepted; `t_starting` says which server that constructor belongs to.
+std::mutex g_servers_mu;
+std::unordered_map<const mg_context*, HttpServer*>& Servers() {
+  static auto* servers = new std::unordered_map<const mg_context*, HttpServer*>;
+  return *servers;
+}
+
+struct Starting {
+  HttpServer* server = nullptr;
+  const mg_context* context = nullptr;
+  std::string errors;  // what civetweb logged while starting
+};
+thread_local Starting* t_starting = nullptr;
+
+void OnInitContext(const mg_context* ctx) {
+  if (t_starting == nullptr) return;
+  t_starting->context = ctx;
+  std::lock_guard<std::mutex> lock(g_servers_mu);
+  Servers()[ctx] = t_starting->server;
+}
+
+int OnLogMessage(const mg_connection*, const char* message) {
+  if (t_starting != nullptr) {
+    absl::StrAppend(&t_starting->errors, t_starting->errors.empty() ? "" : "; ",
+                    message);
+  } else {
+    // Client errors (a reset connection, a malformed request): worth a look
+    // when debugging, never worth a line per request by default.
+    Log(LogLevel::kDebug, "civetweb", {{"detail", message}});
+  }
+  return 1;  // civetweb must not print anything itself.
+}
+
+int OnBeginRequest(mg_connection* conn) {
+  HttpServer* server = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_servers_mu);
+    auto it = Servers().find(mg_get_context(conn));
+    if (it != Servers().end()) server = it->second;
+  }
+  if (server == nullptr) {
+    mg_send_http_error(conn, 503, "%s", "starting up");
+    return 503;
+  }
+  return server->HandleRequest(conn);
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+int Send(mg_connection* conn, int status, std::string_view reason,
+         std::string_view content_type, std::string_view body, bool head,
+         std::string_view extra_headers = {}) {
+  std::string header = absl::StrFormat(
+      "HTTP/1.1 %d %s\r\n"
+      "Content-Type: %s\r\n"
+      "Content-Length: %d\r\n"
+      "Cache-Control: no-store\r\n"
+      "X-Content-Type-Options: nosniff\r\n"
+      "Connection: close\r\n"
+      "%s\r\n",
+      status, reason, content_type, body.size(), extra_headers);
+  mg_write(conn, header.data(), header.size());
+  if (!head) mg_write(conn, body.data(), body.size());
+  return status;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options,
+                       std::shared_ptr<ScrapeRegistry> registry)
+    : options_(std::move(options)), registry_(std::move(registry)) {}
+
+HttpServer::~HttpServer() {
+  exposer_.reset();  // Stops civetweb and waits for in-flight requests.
+  std::lock_guard<std::mutex> lock(g_servers_mu);
+  Servers().erase(context_);
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const HttpServerOptions& options,
+    std::shared_ptr<ScrapeRegistry> registry) {
+  absl::StatusOr<std::string> ports =
+      ToCivetListeningPort(options.listen_address);
+  if (!ports.ok()) return ports.status();
+
+  std::unique_ptr<HttpServer> server(
+      new HttpServer(options, std::move(registry)));
+  CivetCallbacks callbacks;
+  callbacks.init_context = OnInitContext;
+  callbacks.log_message = OnLogMessage;
+  callbacks.begin_request = OnBeginRequest;
+  std::vector<std::string> civet_options = {
+      "listening_ports",    *ports,
+      "num_threads",        absl::StrCat(options.num_threads),
+      "request_timeout_ms", "10000",
+      "enable_keep_alive",  "no",
+  };
+
+  Starting starting;
+  starting.server = server.get();
+  t_starting = &starting;
+  std::string failure;
+  try {
+    server->exposer_ = std::make_unique<prometheus::Exposer>(
+        std::move(civet_options), &callbacks);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  t_starting = nullptr;
+  server->context_ = starting.context;
+  if (server->exposer_ == nullptr) {
+    // civetweb's own exception text is the same for every cause; what it
+    // logged through log_message says which.
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address, ": ",
+                     starting.errors.empty() ? failure : starting.errors));
+  }
+  server->exposer_->RegisterCollectable(server->registry_,
+                                        options.telemetry_path);
+  std::vector<int> bound = server->exposer_->GetListeningPorts();
+  server->port_ = bound.empty() ? 0 : bound.front();
+  return server;
+}
+
+int HttpServer::HandleRequest(mg_connection* conn) {
+  const mg_request_info* request = mg_get_request_info(conn);
+  std::string_view method =
+      request->request_method != nullptr ? request->request_method : "";
+  std::string_view path =
+      request->local_uri != nullptr ? request->local_uri : "";
+  bool head = method == "HEAD";
+  if (method != "GET" && !head) {
+    return Send(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8",
+                "405 method not allowed: use GET or HEAD\n", false,
+                "Allow: GET, HEAD\r\n");
+  }
+  if (path == options_.telemetry_path) {
+    if (!head) return 0;  // The Exposer collects and answers.
+    // HEAD answers without running the collectors.
+    return Send(conn, 200, "OK", "text/plain; version=0.0.4", "", true);
+  }
+  if (path == "/") {
+    return Send(conn, 200, "OK", "text/html; charset=utf-8", LandingPage(),
+                head);
+  }
+  if (path == "/healthz") {
+    return Send(conn, 200, "OK", "text/plain; charset=utf-8", "ok\n", head);
+  }
+  return Send(conn, 404, "Not Found", "text/plain; charset=utf-8",
+              "404 page not found\n", head);
+}
+
+std::string HttpServer::LandingPage() const {
+  std::string metrics = HtmlEscape(options_.telemetry_path);
+  std::string html = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>oom_exporter</title>\n"
+      "<style>body{font-family:sans-serif;margin:2em}"
+      "td,th{padding:.2em .8em;text-align:left}"
+      ".ok{color:#1a7f37}.failed{color:#cf222e}</style>\n"
+      "</head>\n<body>\n<h1>oom_exporter</h1>\n"
+      "<p>Linux OOM-killer metrics for Prometheus. Version ",
+      HtmlEscape(Version()), " (revision ", HtmlEscape(Revision()),
+      ").</p>\n<p><a href=\"", metrics, "\">Metrics</a> at <code>", metrics,
+      "</code> &middot; <a href=\"/healthz\">Health</a></p>\n"
+      "<h2>Collectors</h2>\n<table>\n"
+      "<tr><th>Collector</th><th>Last scrape</th><th>Status</th>"
+      "<th>Duration</th></tr>\n");
+  for (const CollectorStatus& status : registry_->Statuses()) {
+    std::string when = "not yet scraped";
+    std::string state = "<td>&ndash;</td>";
+    std::string duration = "&ndash;";
+    if (status.scraped) {
+      when = absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", status.last_scrape,
+                              absl::UTCTimeZone());
+      state = status.success ? "<td class=\"ok\">ok</td>"
+                             : absl::StrCat("<td class=\"failed\">failed: ",
+                                            HtmlEscape(status.error), "</td>");
+      duration = absl::StrFormat("%.4f s", status.duration_seconds);
+    }
+    absl::StrAppend(&html, "<tr><td>", HtmlEscape(status.name), "</td><td>",
+                    when, "</td>", state, "<td>", duration, "</td></tr>\n");
+  }
+  html += "</table>\n</body>\n</html>\n";
+  return html;
+}
+
+}  // namespace oom

@@ -1,0 +1,68 @@
+#ifndef OOM_EXPORTER_EXPORTER_HTTP_SERVER_H_
+#define OOM_EXPORTER_EXPORTER_HTTP_SERVER_H_
+
+// The exporter's HTTP side: prometheus-cpp's pull Exposer (civetweb) serves
+// the telemetry path; a civetweb begin_request hook answers everything else:
+//   /              a small HTML landing page (version, collectors' status)
+//   /healthz       200 "ok"
+//   anything else  404; methods other than GET and HEAD get 405.
+// No file is ever served from disk: no document_root is configured and every
+// path but the telemetry path is answered by the hook.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "collectors/scrape_registry.h"
+
+struct mg_connection;
+struct mg_context;
+
+namespace prometheus {
+class Exposer;
+}  // namespace prometheus
+
+namespace oom {
+
+struct HttpServerOptions {
+  std::string listen_address = ":9968";  // --web.listen-address form
+  std::string telemetry_path = "/metrics";
+  int num_threads = 4;
+};
+
+class HttpServer {
+ public:
+  // Binds and starts serving `registry`. A failure says why in plain words,
+  // e.g. "cannot listen on 127.0.0.1:9968: Address already in use".
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const HttpServerOptions& options,
+      std::shared_ptr<ScrapeRegistry> registry);
+
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The port bound (the kernel's choice when the address asked for port 0).
+  int port() const { return port_; }
+
+  // Answers one request unless it is a GET for the telemetry path; returns
+  // the HTTP status sent, or 0 to let the Exposer answer. Public for the
+  // civetweb hook only.
+  int HandleRequest(mg_connection* conn);
+
+ private:
+  HttpServer(HttpServerOptions options,
+             std::shared_ptr<ScrapeRegistry> registry);
+
+  std::string LandingPage() const;
+
+  HttpServerOptions options_;
+  std::shared_ptr<ScrapeRegistry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  const mg_context* context_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace oom
+
+#endif  // OOM_EXPORTER_EXPORTER_HTTP_SERVER_H_

@@ -1,0 +1,114 @@
+// oom_exporter: a Prometheus exporter for the Linux OOM killer.
+//
+// Exit status: 0 after SIGINT/SIGTERM or --help/--version, 1 when the HTTP
+// server cannot start, 2 for a bad flag or value.
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collectors/collector.h"
+#include "collectors/scrape_registry.h"
+#include "collectors/util/log.h"
+#include "collectors/util/string_view.h"
+#include "collectors/util/version.h"
+#include "exporter/flags.h"
+#include "exporter/http_server.h"
+
+namespace oom {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "oom_exporter: error: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+// A root given by --path.procfs / --path.sysfs must be a directory.
+bool CheckDirectory(const char* flag, const std::string& path,
+                    std::string* error) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    *error = absl::StrCat("--", flag, ": \"", path, "\": ", strerror(errno));
+    return false;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    *error = absl::StrCat("--", flag, ": \"", path, "\" is not a directory");
+    return false;
+  }
+  return true;
+}
+
+int Run(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<Flags> flags = ParseFlags(args, AllCollectors());
+  if (!flags.ok()) return UsageError(std::string(flags.status().message()));
+  if (flags->help) {
+    std::fputs(UsageText(AllCollectors()).c_str(), stdout);
+    return 0;
+  }
+  if (flags->version) {
+    std::printf("oom_exporter %s (revision %s)\n", Version(), Revision());
+    return 0;
+  }
+  std::string error;
+  if (!CheckDirectory("path.procfs", flags->procfs, &error) ||
+      !CheckDirectory("path.sysfs", flags->sysfs, &error)) {
+    return UsageError(error);
+  }
+  SetLogLevel(flags->log_level);
+
+  // Signals are taken synchronously below; block them before any thread
+  // starts so that civetweb's threads inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // A scraper that hangs up is not fatal.
+
+  CollectorConfig config;
+  config.roots.procfs = flags->procfs;
+  config.roots.sysfs = flags->sysfs;
+  std::shared_ptr<ScrapeRegistry> registry =
+      BuildScrapeRegistry(flags->collectors, config);
+
+  HttpServerOptions options;
+  options.listen_address = flags->listen_address;
+  options.telemetry_path = flags->telemetry_path;
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(options, registry);
+  if (!server.ok()) {
+    Log(LogLevel::kError, "cannot start the HTTP server",
+        {{"err", FromAbsl(server.status().message())}});
+    return kExitFailure;
+  }
+  std::string address = flags->listen_address;
+  address = absl::StrCat(address.substr(0, address.rfind(':')), ":",
+                         (*server)->port());
+  std::string collectors = absl::StrJoin(flags->collectors, ",");
+  Log(LogLevel::kInfo, "listening",
+      {{"address", address},
+       {"telemetry_path", flags->telemetry_path},
+       {"collectors", collectors},
+       {"version", Version()}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  Log(LogLevel::kInfo, "shutting down",
+      {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
+  server->reset();
+  return 0;
+}
+
+}  // namespace
+}  // namespace oom
+
+int main(int argc, char** argv) { return oom::Run(argc, argv); }
