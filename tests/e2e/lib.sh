@@ -1,0 +1,59 @@
+# Shared by the e2e scripts: start the real binary on a free loopback port
+# and stop it again. Source it; it defines start_exporter, stop_exporter,
+# fail and pass, and expects $BINARY (the oom_exporter to test).
+
+set -euo pipefail
+
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/oom_e2e.XXXXXX")
+EXPORTER_PID=""
+PORT=""
+FAILURES=0
+
+cleanup() {
+  if [[ -n "$EXPORTER_PID" ]]; then kill "$EXPORTER_PID" 2>/dev/null || true; fi
+  rm -rf "$E2E_TMP"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  FAILURES=$((FAILURES + 1))
+}
+
+pass() { echo "ok: $*"; }
+
+# start_exporter [flags...]: runs the binary on 127.0.0.1:0 with the flags,
+# waits for its "listening" log line and sets PORT and EXPORTER_PID.
+start_exporter() {
+  local log="$E2E_TMP/exporter.log"
+  "$BINARY" --web.listen-address=127.0.0.1:0 "$@" 2>"$log" &
+  EXPORTER_PID=$!
+  for _ in $(seq 1 100); do
+    PORT=$(sed -n 's/.*msg=listening address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
+    [[ -n "$PORT" ]] && return 0
+    if ! kill -0 "$EXPORTER_PID" 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  echo "exporter did not start; its log:" >&2
+  cat "$log" >&2
+  exit 1
+}
+
+# stop_exporter: SIGTERM, then waits; returns the exporter's exit status.
+stop_exporter() {
+  local status=0
+  kill -TERM "$EXPORTER_PID"
+  wait "$EXPORTER_PID" || status=$?
+  EXPORTER_PID=""
+  return "$status"
+}
+
+# finish: the closing line ctest and CI read, and the exit status.
+finish() {
+  local name=$1 checks=$2
+  if [[ $FAILURES -gt 0 ]]; then
+    echo "$name: $((checks - FAILURES)) passed, $FAILURES failed"
+    exit 1
+  fi
+  echo "$name: $checks passed, 0 failed"
+}

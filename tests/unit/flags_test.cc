@@ -1,0 +1,149 @@
+#include "exporter/flags.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace oom {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// Two collectors, one on and one off by default, independent of the real list.
+std::vector<CollectorInfo> Known() {
+  return {{"memory", true, "node memory", nullptr},
+          {"extra", false, "off by default", nullptr}};
+}
+
+absl::StatusOr<Flags> Parse(std::vector<std::string> args) {
+  return ParseFlags(args, Known());
+}
+
+std::string ErrorOf(std::vector<std::string> args) {
+  absl::StatusOr<Flags> flags = Parse(std::move(args));
+  EXPECT_FALSE(flags.ok());
+  return flags.ok() ? "" : std::string(flags.status().message());
+}
+
+TEST(FlagsTest, DefaultsMatchTheDocumentedValues) {
+  absl::StatusOr<Flags> flags = Parse({});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->listen_address, ":9968");
+  EXPECT_EQ(flags->telemetry_path, "/metrics");
+  EXPECT_EQ(flags->procfs, "/proc");
+  EXPECT_EQ(flags->sysfs, "/sys");
+  EXPECT_EQ(flags->log_level, LogLevel::kInfo);
+  EXPECT_THAT(flags->collectors, ElementsAre("memory"));
+  EXPECT_FALSE(flags->help);
+  EXPECT_FALSE(flags->version);
+}
+
+TEST(FlagsTest, ValuesAfterEqualsOrAsNextArgument) {
+  absl::StatusOr<Flags> flags =
+      Parse({"--web.listen-address=127.0.0.1:9100", "--web.telemetry-path",
+             "/m", "--path.procfs=/host/proc", "--path.sysfs", "/host/sys",
+             "--log.level=debug"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->listen_address, "127.0.0.1:9100");
+  EXPECT_EQ(flags->telemetry_path, "/m");
+  EXPECT_EQ(flags->procfs, "/host/proc");
+  EXPECT_EQ(flags->sysfs, "/host/sys");
+  EXPECT_EQ(flags->log_level, LogLevel::kDebug);
+}
+
+TEST(FlagsTest, CollectorsSwitchOnAndOff) {
+  absl::StatusOr<Flags> flags =
+      Parse({"--collector.extra", "--no-collector.memory"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_THAT(flags->collectors, ElementsAre("extra"));
+
+  flags = Parse({"--collector.memory=false", "--collector.extra=true"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_THAT(flags->collectors, ElementsAre("extra"));
+
+  flags = Parse({"--no-collector.memory"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_THAT(flags->collectors, IsEmpty());
+}
+
+TEST(FlagsTest, HelpAndVersion) {
+  absl::StatusOr<Flags> flags = Parse({"-h"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_TRUE(flags->help);
+  flags = Parse({"--help"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_TRUE(flags->help);
+  flags = Parse({"--version"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_TRUE(flags->version);
+}
+
+TEST(FlagsTest, ErrorsNameTheFlag) {
+  EXPECT_THAT(ErrorOf({"--web.listen"}),
+              HasSubstr("unknown flag --web.listen"));
+  EXPECT_THAT(ErrorOf({"--collector.nope"}),
+              HasSubstr("--collector.nope: no collector named \"nope\""));
+  EXPECT_THAT(ErrorOf({"--collector.nope"}), HasSubstr("known: memory, extra"));
+  EXPECT_THAT(ErrorOf({"--no-collector.nope"}),
+              HasSubstr("no collector named"));
+  EXPECT_THAT(ErrorOf({"--collector.memory=maybe"}),
+              HasSubstr("--collector.memory: \"maybe\" is not true or false"));
+  EXPECT_THAT(ErrorOf({"--no-collector.memory=true"}),
+              HasSubstr("--no-collector.memory: takes no value"));
+  EXPECT_THAT(ErrorOf({"--log.level=loud"}),
+              HasSubstr("--log.level: \"loud\" is not one of"));
+  EXPECT_THAT(ErrorOf({"--path.procfs"}),
+              HasSubstr("--path.procfs: needs a value"));
+  EXPECT_THAT(ErrorOf({"--path.procfs", "--path.sysfs=/s"}),
+              HasSubstr("--path.procfs: needs a value"));
+  EXPECT_THAT(ErrorOf({"--path.procfs="}),
+              HasSubstr("--path.procfs: must not be empty"));
+  EXPECT_THAT(ErrorOf({"--path.procfs=/a", "--path.procfs=/b"}),
+              HasSubstr("--path.procfs: given more than once"));
+  EXPECT_THAT(ErrorOf({"--version=1"}), HasSubstr("--version: takes no value"));
+  EXPECT_THAT(ErrorOf({"stray"}), HasSubstr("unexpected argument \"stray\""));
+  EXPECT_THAT(ErrorOf({"-x"}), HasSubstr("unexpected argument \"-x\""));
+  EXPECT_THAT(ErrorOf({"--"}), HasSubstr("unexpected argument \"--\""));
+}
+
+TEST(FlagsTest, TelemetryPathMustBeUsable) {
+  EXPECT_THAT(
+      ErrorOf({"--web.telemetry-path=metrics"}),
+      HasSubstr("--web.telemetry-path: \"metrics\" must start with '/'"));
+  EXPECT_THAT(ErrorOf({"--web.telemetry-path=/"}), HasSubstr("is taken"));
+  EXPECT_THAT(ErrorOf({"--web.telemetry-path=/healthz"}),
+              HasSubstr("is taken"));
+  EXPECT_THAT(ErrorOf({"--web.telemetry-path=/a b"}),
+              HasSubstr("must not hold spaces"));
+  EXPECT_THAT(ErrorOf({"--web.telemetry-path=/m?x=1"}),
+              HasSubstr("must not hold spaces, '?' or '#'"));
+}
+
+TEST(FlagsTest, ListenAddressIsValidated) {
+  EXPECT_THAT(ErrorOf({"--web.listen-address=9968"}),
+              HasSubstr("--web.listen-address: \"9968\": want HOST:PORT"));
+  EXPECT_THAT(ErrorOf({"--web.listen-address=:99999"}),
+              HasSubstr("port must be a number from 0 to 65535"));
+  EXPECT_THAT(ErrorOf({"--web.listen-address=[::]:9968"}),
+              HasSubstr("IPv6 addresses are not supported"));
+  EXPECT_THAT(ErrorOf({"--web.listen-address=example.com:9968"}),
+              HasSubstr("host must be an IPv4 address or localhost"));
+}
+
+TEST(FlagsTest, UsageListsEveryFlagAndCollector) {
+  std::string usage = UsageText(Known());
+  for (const char* text :
+       {"--web.listen-address", "--web.telemetry-path", "--path.procfs",
+        "--path.sysfs", "--log.level", "--version", "--help",
+        "--[no-]collector.memory", "--[no-]collector.extra", "(default: :9968)",
+        "(default: enabled)", "(default: disabled)"}) {
+    EXPECT_THAT(usage, HasSubstr(text));
+  }
+}
+
+}  // namespace
+}  // namespace oom

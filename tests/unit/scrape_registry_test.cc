@@ -1,0 +1,187 @@
+#include "collectors/scrape_registry.h"
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "collectors/util/log.h"
+#include "collectors/util/version.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace oom {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr MetricDesc kValue{"test_value", "A test value",
+                            prometheus::MetricType::Gauge};
+
+// Adds test_value{from=NAME} and returns what it is told to.
+class FakeCollector : public Collector {
+ public:
+  FakeCollector(std::string name, absl::Status* result, bool* throws)
+      : name_(std::move(name)), result_(result), throws_(throws) {}
+  absl::Status Collect(MetricSink& sink) override {
+    sink.Add(kValue, 1, {{"from", name_}});
+    if (*throws_) throw std::runtime_error("boom");
+    return *result_;
+  }
+
+ private:
+  std::string name_;
+  absl::Status* result_;
+  bool* throws_;
+};
+
+// The value of the sample `name` whose labels include all of `labels`.
+std::optional<double> Find(
+    const std::vector<prometheus::MetricFamily>& families,
+    const std::string& name, const Labels& labels) {
+  for (const auto& family : families) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      bool all = true;
+      for (const auto& [key, value] : labels) {
+        bool found = false;
+        for (const auto& label : metric.label) {
+          found |= label.name == key && label.value == value;
+        }
+        all &= found;
+      }
+      if (!all) continue;
+      return family.type == prometheus::MetricType::Counter
+                 ? metric.counter.value
+                 : metric.gauge.value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string>* g_lines = nullptr;
+void Capture(std::string_view line) { g_lines->emplace_back(line); }
+
+class ScrapeRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_lines = &log_;
+    SetLogSinkForTesting(&Capture);
+    registry_.Add("good",
+                  std::make_unique<FakeCollector>("good", &good_, &no_));
+    registry_.Add("bad",
+                  std::make_unique<FakeCollector>("bad", &bad_, &bad_throws_));
+  }
+  void TearDown() override {
+    SetLogSinkForTesting(nullptr);
+    g_lines = nullptr;
+  }
+
+  absl::Status good_;
+  absl::Status bad_;
+  bool no_ = false;
+  bool bad_throws_ = false;
+  std::vector<std::string> log_;
+  ScrapeRegistry registry_;
+};
+
+TEST_F(ScrapeRegistryTest, ReportsSuccessDurationAndBuildInfo) {
+  auto families = registry_.Collect();
+  EXPECT_EQ(Find(families, "test_value", {{"from", "good"}}), 1);
+  EXPECT_EQ(Find(families, "test_value", {{"from", "bad"}}), 1);
+  EXPECT_EQ(
+      Find(families, "oom_scrape_collector_success", {{"collector", "good"}}),
+      1);
+  EXPECT_EQ(
+      Find(families, "oom_scrape_collector_success", {{"collector", "bad"}}),
+      1);
+  std::optional<double> duration =
+      Find(families, "oom_scrape_collector_duration_seconds",
+           {{"collector", "good"}});
+  ASSERT_TRUE(duration.has_value());
+  EXPECT_GE(*duration, 0);
+  EXPECT_EQ(Find(families, "oom_exporter_build_info",
+                 {{"version", Version()}, {"revision", Revision()}}),
+            1);
+  // Samples of one name stay in one family.
+  int test_families = 0;
+  for (const auto& family : families)
+    test_families += family.name == "test_value";
+  EXPECT_EQ(test_families, 1);
+}
+
+TEST_F(ScrapeRegistryTest, FailingCollectorKeepsItsSamplesAndTheOthers) {
+  bad_ = absl::UnavailableError("/proc/meminfo: gone");
+  auto families = registry_.Collect();
+  EXPECT_EQ(
+      Find(families, "oom_scrape_collector_success", {{"collector", "bad"}}),
+      0);
+  EXPECT_EQ(
+      Find(families, "oom_scrape_collector_success", {{"collector", "good"}}),
+      1);
+  EXPECT_EQ(Find(families, "test_value", {{"from", "bad"}}), 1);
+  EXPECT_EQ(Find(families, "test_value", {{"from", "good"}}), 1);
+}
+
+TEST_F(ScrapeRegistryTest, ThrowingCollectorIsAFailureNotACrash) {
+  bad_throws_ = true;
+  auto families = registry_.Collect();
+  EXPECT_EQ(
+      Find(families, "oom_scrape_collector_success", {{"collector", "bad"}}),
+      0);
+  EXPECT_EQ(Find(families, "test_value", {{"from", "bad"}}), std::nullopt);
+  EXPECT_EQ(Find(families, "test_value", {{"from", "good"}}), 1);
+  std::vector<CollectorStatus> statuses = registry_.Statuses();
+  ASSERT_THAT(statuses, SizeIs(2));
+  EXPECT_FALSE(statuses[1].success);
+  EXPECT_THAT(statuses[1].error, HasSubstr("boom"));
+}
+
+TEST_F(ScrapeRegistryTest, LogsOnlyWhenAStatusChanges) {
+  registry_.Collect();
+  EXPECT_TRUE(log_.empty());
+  bad_ = absl::UnavailableError("disk on fire");
+  registry_.Collect();
+  registry_.Collect();
+  registry_.Collect();
+  ASSERT_THAT(log_, SizeIs(1));
+  EXPECT_THAT(log_[0], HasSubstr("level=warn msg=\"collector failed\" "
+                                 "collector=bad err=\"disk on fire\""));
+  bad_ = absl::OkStatus();
+  registry_.Collect();
+  registry_.Collect();
+  ASSERT_THAT(log_, SizeIs(2));
+  EXPECT_THAT(
+      log_[1],
+      HasSubstr("level=info msg=\"collector recovered\" collector=bad"));
+}
+
+TEST_F(ScrapeRegistryTest, StatusesBeforeAndAfterTheFirstScrape) {
+  std::vector<CollectorStatus> before = registry_.Statuses();
+  ASSERT_THAT(before, SizeIs(2));
+  EXPECT_EQ(before[0].name, "good");
+  EXPECT_FALSE(before[0].scraped);
+  registry_.Collect();
+  std::vector<CollectorStatus> after = registry_.Statuses();
+  EXPECT_TRUE(after[0].scraped);
+  EXPECT_TRUE(after[0].success);
+  EXPECT_EQ(after[0].error, "");
+}
+
+TEST(BuildScrapeRegistryTest, BuildsTheNamedCollectors) {
+  CollectorConfig config;
+  config.roots.procfs = std::string(OOM_SOURCE_DIR) + "/tests/fixtures/proc";
+  std::shared_ptr<ScrapeRegistry> registry =
+      BuildScrapeRegistry({"memory"}, config);
+  auto families = registry->Collect();
+  EXPECT_EQ(
+      Find(families, "oom_scrape_collector_success", {{"collector", "memory"}}),
+      1);
+  EXPECT_EQ(Find(families, "oom_kernel_kills_total", {}), 1);
+  EXPECT_THAT(BuildScrapeRegistry({}, config)->Statuses(), SizeIs(0));
+}
+
+}  // namespace
+}  // namespace oom
