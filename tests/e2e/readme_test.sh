@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Keeps README honest: its metrics table lists exactly the oom_* families of
+# the golden scrape, with the same types; its flag table lists exactly the
+# flags --help prints; its default port is the binary's; its collector table
+# names every collector; the quick-start commands exist and are executable.
+
+BINARY=${1:?usage: readme_test.sh path/to/oom_exporter}
+cd "$(dirname "$0")/../.."
+source tests/e2e/lib.sh
+
+CHECKS=0
+same() {  # same DESCRIPTION FILE_A FILE_B
+  CHECKS=$((CHECKS + 1))
+  if diff -u "$2" "$3" >"$E2E_TMP/diff"; then
+    pass "$1"
+  else
+    fail "$1: $(cat "$E2E_TMP/diff")"
+  fi
+}
+
+# Metric name and type, from README's table and from the golden file.
+sed -n 's/^| `\(oom_[a-z0-9_]*\)` | \([a-z]*\) |.*/\1 \2/p' README.md | sort >"$E2E_TMP/readme_metrics"
+sed -n 's/^# TYPE \(oom_[a-z0-9_]*\) \([a-z]*\)$/\1 \2/p' tests/golden/e2e-output.txt | sort >"$E2E_TMP/golden_metrics"
+same "README metrics table matches tests/golden/e2e-output.txt" \
+  "$E2E_TMP/readme_metrics" "$E2E_TMP/golden_metrics"
+
+# Flags: README's flag table against --help (collector flags aside).
+"$BINARY" --help >"$E2E_TMP/help"
+grep -o -- '--[a-z][a-z.-]*' "$E2E_TMP/help" | grep -v collector | sort -u >"$E2E_TMP/help_flags"
+sed -n '/^## Flags/,/^## /p' README.md | grep '^| `--' | grep -o -- '`--[a-z][a-z.-]*' |
+  tr -d '`' | grep -v collector | sort -u >"$E2E_TMP/readme_flags"
+same "README flag table matches --help" "$E2E_TMP/readme_flags" "$E2E_TMP/help_flags"
+
+# Collectors: every --[no-]collector.NAME of --help has a row in README.
+sed -n 's/.*--\[no-\]collector\.\([a-z_]*\).*/\1/p' "$E2E_TMP/help" | sort >"$E2E_TMP/help_collectors"
+sed -n '/^Collectors:/,/^## /p' README.md | sed -n 's/^| `\([a-z_]*\)` |.*/\1/p' | sort >"$E2E_TMP/readme_collectors"
+same "README collector table matches --help" "$E2E_TMP/readme_collectors" "$E2E_TMP/help_collectors"
+
+# The default port.
+CHECKS=$((CHECKS + 1))
+port=$(sed -n 's/.*(default: :\([0-9]*\)).*/\1/p' "$E2E_TMP/help")
+if [[ -n "$port" ]] && grep -q "default listen address is \`:$port\`" README.md &&
+   grep -q "| \`--web.listen-address\` | \`:$port\` |" README.md; then
+  pass "README states the default port $port"
+else
+  fail "README does not state the binary's default port (${port:-none found})"
+fi
+
+# The two quick-start commands: the first line of each sh block in the section.
+sed -n '/^## Quick start/,/^## /p' README.md |
+  awk '/^```sh/{getline; print $1}' >"$E2E_TMP/quick_start"
+CHECKS=$((CHECKS + 1))
+if [[ $(wc -l <"$E2E_TMP/quick_start") -eq 2 ]]; then
+  pass "Quick start has exactly two commands"
+else
+  fail "Quick start should have two commands, has: $(tr '\n' ' ' <"$E2E_TMP/quick_start")"
+fi
+while read -r command; do
+  CHECKS=$((CHECKS + 1))
+  if [[ -x "$command" ]]; then pass "$command is executable"; else fail "$command is not executable"; fi
+done <"$E2E_TMP/quick_start"
+CHECKS=$((CHECKS + 1))
+if grep -q 'tests/run-all.sh' .ci/run; then
+  pass ".ci/run calls the test command"
+else
+  fail ".ci/run does not call tests/run-all.sh"
+fi
+
+finish readme_test "$CHECKS"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Quick start, step 2: installs what is missing, then builds and runs every
+# test twice: a normal build with warnings as errors (build/test), and an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan).
+#   tests/run-all.sh            both
+#   tests/run-all.sh --fast     the normal build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/install-deps.sh --test
+jobs=$(nproc)
+
+run_suite() {  # run_suite DIR CMAKE_FLAGS...
+  local dir=$1
+  shift
+  echo "== $dir: configure and build"
+  cmake -S . -B "$dir" -DOOM_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  echo "== $dir: ctest"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+}
+
+run_suite build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [[ "${1:-}" != "--fast" ]]; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DOOM_SANITIZE=ON
+fi
