@@ -133,8 +133,8 @@ absl::Status MemoryCollector::Collect(MetricSink& sink) {
 void MemoryCollector::CountMalformed(std::size_t index, int count) {
   if (count <= 0) return;
   if (malformed_[index] == 0) {
-    // Once per source and process: a kernel that prints something new should
-    // be noticed, not repeated every scrape.
+    // Once per source for the life of the collector: a kernel that prints
+    // something new should be noticed, not repeated every scrape.
     Log(LogLevel::kWarn, "skipped malformed lines",
         {{"collector", "memory"},
          {"source", kSourceNames[index]},
