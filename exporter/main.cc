@@ -1,7 +1,11 @@
 // oom_exporter: a Prometheus exporter for the Linux OOM killer.
 //
+//   oom_exporter [flags]            serve metrics
+//   oom_exporter parse [FILE...]    print the OOM kills in saved kernel logs
+//
 // Exit status: 0 after SIGINT/SIGTERM or --help/--version, 1 when the HTTP
-// server cannot start, 2 for a bad flag or value.
+// server cannot start (or `parse` cannot read its input), 2 for a bad flag
+// or value.
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -19,6 +23,7 @@
 #include "collectors/util/version.h"
 #include "exporter/flags.h"
 #include "exporter/http_server.h"
+#include "exporter/parse_command.h"
 
 namespace oom {
 namespace {
@@ -48,6 +53,10 @@ bool CheckDirectory(const char* flag, const std::string& path,
 
 int Run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "parse") {
+    args.erase(args.begin());
+    return RunParseCommand(args, stdin, stdout, stderr);
+  }
   absl::StatusOr<Flags> flags = ParseFlags(args, AllCollectors());
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
   if (flags->help) {

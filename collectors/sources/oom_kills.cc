@@ -1,0 +1,299 @@
+#include "collectors/sources/oom_kills.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace oom {
+namespace {
+
+constexpr std::size_t kRecentKills = 4096;
+
+std::optional<std::string> OptionalText(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  return std::string(text);
+}
+
+// The line's position and timestamp, shared by every kill it yields.
+void SetOrigin(const LogLine& line, OomKill* kill) {
+  kill->timestamp = OptionalText(line.timestamp);
+  if (line.kmsg) {
+    kill->kmsg_sequence = line.kmsg->sequence;
+    kill->kmsg_timestamp_us = line.kmsg->timestamp_us;
+  }
+}
+
+template <typename T>
+void AppendOptional(std::string* out, const std::optional<T>& value) {
+  if (value) {
+    absl::StrAppend(out, *value);
+  } else {
+    out->append("null");
+  }
+}
+
+void AppendOptionalString(std::string* out,
+                          const std::optional<std::string>& value) {
+  if (value) {
+    AppendJsonString(out, *value);
+  } else {
+    out->append("null");
+  }
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0.
+std::size_t Utf8Length(std::string_view s, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+  if (n == 0 || c > 0xf4 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::optional<uint64_t> OomKill::RssBytes() const {
+  if (!anon_rss_kb && !file_rss_kb && !shmem_rss_kb) return std::nullopt;
+  return (anon_rss_kb.value_or(0) + file_rss_kb.value_or(0) +
+          shmem_rss_kb.value_or(0)) *
+         1024;
+}
+
+std::string_view ScopeName(std::optional<OomScope> scope) {
+  if (!scope) return "";
+  return *scope == OomScope::kGlobal ? "global" : "memcg";
+}
+
+void AppendJsonString(std::string* out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out->append("\\n");
+    } else if (c == '\t') {
+      out->append("\\t");
+    } else if (c < 0x20 || c == 0x7f) {
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xf]);
+    } else if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+    } else if (std::size_t n = Utf8Length(text, i); n > 0) {
+      out->append(text.substr(i, n));
+      i += n - 1;
+    } else {
+      // A comm is 15 arbitrary bytes: keep the byte's value visible.
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xf]);
+    }
+  }
+  out->push_back('"');
+}
+
+std::string KillToJson(const OomKill& kill) {
+  std::string out = absl::StrCat("{\"pid\":", kill.pid, ",\"comm\":");
+  AppendOptionalString(&out, kill.comm);
+  out.append(",\"scope\":");
+  if (kill.scope) {
+    AppendJsonString(&out, ScopeName(kill.scope));
+  } else {
+    out.append("null");
+  }
+  out.append(",\"constraint\":");
+  AppendOptionalString(&out, kill.constraint);
+  out.append(",\"oom_memcg\":");
+  AppendOptionalString(&out, kill.oom_memcg);
+  out.append(",\"task_memcg\":");
+  AppendOptionalString(&out, kill.task_memcg);
+  out.append(",\"total_vm_kb\":");
+  AppendOptional(&out, kill.total_vm_kb);
+  out.append(",\"anon_rss_kb\":");
+  AppendOptional(&out, kill.anon_rss_kb);
+  out.append(",\"file_rss_kb\":");
+  AppendOptional(&out, kill.file_rss_kb);
+  out.append(",\"shmem_rss_kb\":");
+  AppendOptional(&out, kill.shmem_rss_kb);
+  out.append(",\"uid\":");
+  AppendOptional(&out, kill.uid);
+  out.append(",\"pgtables_kb\":");
+  AppendOptional(&out, kill.pgtables_kb);
+  out.append(",\"oom_score_adj\":");
+  AppendOptional(&out, kill.oom_score_adj);
+  out.append(",\"score\":");
+  AppendOptional(&out, kill.score);
+  absl::StrAppend(&out, ",\"reaped\":", kill.reaped ? "true" : "false",
+                  ",\"timestamp\":");
+  AppendOptionalString(&out, kill.timestamp);
+  out.push_back('}');
+  return out;
+}
+
+void KillAssembler::StartEvent(Events* events) {
+  FlushPending(events);
+  context_ = Context();
+}
+
+void KillAssembler::FlushPending(Events* events) {
+  if (!context_.pending_summary) return;
+  OomKill kill = std::move(*context_.pending_summary);
+  context_.pending_summary.reset();
+  CountKill(std::move(kill), events);
+}
+
+void KillAssembler::Flush(Events* events) { FlushPending(events); }
+
+bool KillAssembler::RecentlyKilled(int64_t pid) const {
+  return std::find(recent_.begin(), recent_.end(), pid) != recent_.end();
+}
+
+void KillAssembler::CountKill(OomKill kill, Events* events) {
+  recent_.push_back(kill.pid);
+  if (recent_.size() > kRecentKills) recent_.pop_front();
+  context_.killed.push_back(kill.pid);
+  event_open_ = false;
+  events->kills.push_back(std::move(kill));
+}
+
+void KillAssembler::Add(const LogLine& line, Events* events) {
+  if (!line.is_kernel) return;
+  OomMessage msg = ParseOomMessage(line.text);
+  switch (msg.kind) {
+    case OomMessageKind::kNone:
+      return;
+    case OomMessageKind::kUnrecognized:
+      ++unrecognized_;
+      return;
+    case OomMessageKind::kPanic:
+      ++panics_;
+      return;
+    case OomMessageKind::kHeader:
+      StartEvent(events);
+      ++invocations_;
+      event_open_ = true;
+      return;
+    case OomMessageKind::kUnableToReap:
+      return;
+    default:
+      break;
+  }
+
+  // Every other line belongs to an OOM event; one whose header the kernel
+  // rate-limited (or a reader cut away) starts it.
+  bool group_member = msg.kind == OomMessageKind::kKill && context_.group;
+  bool new_event = !event_open_ && !group_member &&
+                   msg.kind != OomMessageKind::kReaped &&
+                   msg.kind != OomMessageKind::kGroup;
+  if (msg.kind == OomMessageKind::kSummary && context_.pending_summary) {
+    new_event = true;  // two summaries: the first one's kill line is lost
+  }
+  if (new_event) {
+    StartEvent(events);
+    ++invocations_;
+    event_open_ = true;
+  }
+
+  switch (msg.kind) {
+    case OomMessageKind::kTaskIn:
+      context_.scope = OomScope::kMemcg;
+      context_.task_memcg = std::string(msg.task_memcg);
+      context_.oom_memcg = std::string(msg.oom_memcg);
+      return;
+    case OomMessageKind::kSelection:
+      if (msg.scope) context_.scope = msg.scope;
+      context_.selected_pid = msg.pid;
+      context_.selected_score = msg.score;
+      return;
+    case OomMessageKind::kGroup:
+      context_.group = true;
+      if (context_.oom_memcg.empty()) context_.oom_memcg = std::string(msg.oom_memcg);
+      return;
+    case OomMessageKind::kAlreadyExiting:
+      event_open_ = false;  // the killer ran and chose to kill nobody
+      return;
+    case OomMessageKind::kSummary: {
+      if (msg.scope) context_.scope = msg.scope;
+      context_.constraint = std::string(msg.constraint);
+      context_.oom_memcg = std::string(msg.oom_memcg);
+      context_.task_memcg = std::string(msg.task_memcg);
+      OomKill kill;
+      kill.pid = *msg.pid;
+      kill.comm = std::string(msg.comm);
+      kill.scope = msg.scope;
+      kill.constraint = OptionalText(msg.constraint);
+      kill.oom_memcg = OptionalText(msg.oom_memcg);
+      kill.task_memcg = OptionalText(msg.task_memcg);
+      kill.uid = msg.uid;
+      SetOrigin(line, &kill);
+      context_.pending_summary = std::move(kill);
+      return;
+    }
+    case OomMessageKind::kReaped: {
+      int64_t pid = *msg.pid;
+      if (context_.pending_summary && context_.pending_summary->pid == pid) {
+        context_.pending_summary->reaped = true;
+        return;
+      }
+      if (RecentlyKilled(pid)) {
+        events->reaped_pids.push_back(pid);
+        return;
+      }
+      // The kill line is missing (cut, overwritten): the reaper saw a kill.
+      if (!event_open_) ++invocations_;
+      OomKill kill;
+      kill.pid = pid;
+      kill.comm = std::string(msg.comm);
+      kill.reaped = true;
+      SetOrigin(line, &kill);
+      CountKill(std::move(kill), events);
+      return;
+    }
+    case OomMessageKind::kKill: {
+      int64_t pid = *msg.pid;
+      if (group_member && std::find(context_.killed.begin(), context_.killed.end(),
+                                    pid) != context_.killed.end()) {
+        return;  // memory.oom.group prints its first victim twice
+      }
+      OomKill kill;
+      kill.pid = pid;
+      if (msg.has_comm) kill.comm = std::string(msg.comm);
+      kill.scope = msg.scope ? msg.scope : context_.scope;
+      kill.constraint = OptionalText(context_.constraint);
+      kill.oom_memcg = OptionalText(context_.oom_memcg);
+      kill.task_memcg = OptionalText(context_.task_memcg);
+      if (group_member) kill.task_memcg.reset();  // members' own memcgs vary
+      kill.total_vm_kb = msg.total_vm_kb;
+      kill.anon_rss_kb = msg.anon_rss_kb;
+      kill.file_rss_kb = msg.file_rss_kb;
+      kill.shmem_rss_kb = msg.shmem_rss_kb;
+      kill.pgtables_kb = msg.pgtables_kb;
+      kill.oom_score_adj = msg.oom_score_adj;
+      kill.uid = msg.uid;
+      if (context_.pending_summary) {
+        // The summary was printed for this kill (for the parent, on 5.0,
+        // when a child was sacrificed): its uid only when the pid agrees.
+        if (!kill.uid && context_.pending_summary->pid == pid) {
+          kill.uid = context_.pending_summary->uid;
+        }
+        kill.reaped = context_.pending_summary->reaped &&
+                      context_.pending_summary->pid == pid;
+        context_.pending_summary.reset();
+      }
+      if (context_.selected_pid == pid) kill.score = context_.selected_score;
+      SetOrigin(line, &kill);
+      CountKill(std::move(kill), events);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+}  // namespace oom
