@@ -2,6 +2,7 @@
 // pair of files: collectors/NAME_collector.{h,cc}.
 
 #include "collectors/collector.h"
+#include "collectors/kmsg_collector.h"
 #include "collectors/memory_collector.h"
 
 namespace oom {
@@ -15,6 +16,12 @@ const std::vector<CollectorInfo>& AllCollectors() {
            "/proc/sys/vm)",
            [](const CollectorConfig& config) {
              return std::make_unique<MemoryCollector>(config.roots);
+           }},
+          {"kmsg", true,
+           "Every OOM kill in the kernel log, with its victim, counted once "
+           "across restarts (/dev/kmsg)",
+           [](const CollectorConfig& config) {
+             return std::make_unique<KmsgCollector>(config.roots, config.kmsg);
            }},
       };
   return *kAll;

@@ -5,6 +5,7 @@
 // node_exporter: each collector has a name, a default (on or off) and a
 // factory; --collector.NAME / --no-collector.NAME choose which ones run.
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,9 +18,19 @@
 
 namespace oom {
 
+// An extra HTTP endpoint a collector serves, e.g. /api/v1/kills.
+struct HttpRoute {
+  std::string path;
+  std::string content_type;
+  std::function<std::string()> body;  // called per request, thread-safe
+};
+
 class Collector {
  public:
   virtual ~Collector() = default;
+
+  // Endpoints this collector serves besides the metrics; none by default.
+  virtual std::vector<HttpRoute> Routes() { return {}; }
 
   // Adds this scrape's samples to `sink`. Returns an error when part of the
   // collector's data could not be read; whatever it added is still exported.
@@ -29,9 +40,20 @@ class Collector {
   virtual absl::Status Collect(MetricSink& sink) = 0;
 };
 
+// Options of the kmsg collector (--collector.kmsg.*).
+struct KmsgOptions {
+  std::string path = "/dev/kmsg";
+  // Where counts survive restarts; empty: nowhere.
+  std::string state_file = "/var/lib/oom_exporter/kmsg.state";
+  std::size_t max_series = 1000;   // oom_kills_total label sets
+  std::size_t recent_kills = 10;   // oom_recent_kill_timestamp_seconds
+  std::size_t api_kills = 100;     // /api/v1/kills
+};
+
 // Everything a collector factory may need.
 struct CollectorConfig {
   FsRoots roots;
+  KmsgOptions kmsg;
 };
 
 struct CollectorInfo {

@@ -4,6 +4,7 @@
 // What a collector writes its samples into. This is the only place where
 // collector code meets prometheus-cpp's data model.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,12 @@ class MetricSink {
   // Adds one sample of a gauge or counter family.
   void Add(const MetricDesc& desc, double value, Labels labels = {});
 
+  // Adds one histogram sample: `bucket_counts[i]` observations were <=
+  // `bounds[i]` (cumulative, as Prometheus wants them), `count` in all.
+  void AddHistogram(const MetricDesc& desc, const std::vector<double>& bounds,
+                    const std::vector<uint64_t>& bucket_counts, double sum,
+                    uint64_t count, Labels labels = {});
+
   // Moves every sample of `families` in, merging families of the same name.
   void Append(std::vector<prometheus::MetricFamily> families);
 
@@ -39,6 +46,8 @@ class MetricSink {
   std::vector<prometheus::MetricFamily> TakeFamilies();
 
  private:
+  prometheus::MetricFamily& Family(const MetricDesc& desc);
+
   std::vector<prometheus::MetricFamily> families_;
   absl::flat_hash_map<std::string, std::size_t> index_;
 };

@@ -81,6 +81,17 @@ std::vector<prometheus::MetricFamily> ScrapeRegistry::Collect() const {
   return sink.TakeFamilies();
 }
 
+std::vector<HttpRoute> ScrapeRegistry::Routes() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<HttpRoute> routes;
+  for (Entry& entry : entries_) {
+    for (HttpRoute& route : entry.collector->Routes()) {
+      routes.push_back(std::move(route));
+    }
+  }
+  return routes;
+}
+
 std::vector<CollectorStatus> ScrapeRegistry::Statuses() const {
   absl::MutexLock lock(&mu_);
   std::vector<CollectorStatus> out;

@@ -43,6 +43,9 @@ class ScrapeRegistry : public prometheus::Collectable {
   // from one thread at a time. Thread-safe.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
+  // The extra endpoints of every collector.
+  std::vector<HttpRoute> Routes() const;
+
   // The latest outcome of each collector, in the order they were added.
   std::vector<CollectorStatus> Statuses() const;
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "collectors/sources/text.h"
 #include "collectors/util/string_view.h"
 #include "exporter/listen_address.h"
 
@@ -17,17 +18,38 @@ namespace {
 
 struct StringFlag {
   absl::string_view name;
-  std::string Flags::*field;
+  std::string* (*field)(Flags&);
   absl::string_view help;
 };
 
 constexpr StringFlag kStringFlags[] = {
-    {"web.listen-address", &Flags::listen_address,
+    {"web.listen-address", [](Flags& f) { return &f.listen_address; },
      "Address to listen on for the web interface and telemetry"},
-    {"web.telemetry-path", &Flags::telemetry_path,
+    {"web.telemetry-path", [](Flags& f) { return &f.telemetry_path; },
      "Path under which to expose metrics"},
-    {"path.procfs", &Flags::procfs, "procfs mountpoint"},
-    {"path.sysfs", &Flags::sysfs, "sysfs mountpoint"},
+    {"path.procfs", [](Flags& f) { return &f.procfs; }, "procfs mountpoint"},
+    {"path.sysfs", [](Flags& f) { return &f.sysfs; }, "sysfs mountpoint"},
+    {"collector.kmsg.path", [](Flags& f) { return &f.kmsg.path; },
+     "Kernel log device (or a file of /dev/kmsg records)"},
+    {"collector.kmsg.state-file", [](Flags& f) { return &f.kmsg.state_file; },
+     "Where kill counts survive restarts; empty disables"},
+};
+
+struct CountFlag {
+  absl::string_view name;
+  std::size_t* (*field)(Flags&);
+  absl::string_view help;
+  std::size_t max;
+};
+
+constexpr CountFlag kCountFlags[] = {
+    {"collector.kmsg.max-series", [](Flags& f) { return &f.kmsg.max_series; },
+     "Most oom_kills_total label sets; more fold into (other)", 100000},
+    {"collector.kmsg.recent-kills",
+     [](Flags& f) { return &f.kmsg.recent_kills; },
+     "Kills shown in oom_recent_kill_timestamp_seconds", 1000},
+    {"collector.kmsg.api-kills", [](Flags& f) { return &f.kmsg.api_kills; },
+     "Kills listed by /api/v1/kills", 100000},
 };
 
 absl::Status FlagError(absl::string_view flag, absl::string_view what) {
@@ -119,36 +141,41 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
       continue;
     }
 
-    if (absl::StartsWith(name, "no-collector.")) {
-      absl::string_view collector = name.substr(13);
-      const CollectorInfo* info = Find(known, collector);
-      if (info == nullptr) return UnknownCollector(name, collector, known);
-      if (value) return FlagError(name, "takes no value");
-      enabled[static_cast<std::size_t>(info - known.data())] = false;
-      continue;
-    }
-    if (absl::StartsWith(name, "collector.")) {
-      absl::string_view collector = name.substr(10);
-      const CollectorInfo* info = Find(known, collector);
-      if (info == nullptr) return UnknownCollector(name, collector, known);
-      bool on = true;
-      if (value) {
-        std::optional<bool> parsed = ParseBool(*value);
-        if (!parsed) {
-          return FlagError(
-              name, absl::StrCat("\"", *value, "\" is not true or false"));
-        }
-        on = *parsed;
-      }
-      enabled[static_cast<std::size_t>(info - known.data())] = on;
-      continue;
-    }
-
     const StringFlag* string_flag = nullptr;
     for (const StringFlag& candidate : kStringFlags) {
       if (candidate.name == name) string_flag = &candidate;
     }
-    if (string_flag == nullptr && name != "log.level") {
+    const CountFlag* count_flag = nullptr;
+    for (const CountFlag& candidate : kCountFlags) {
+      if (candidate.name == name) count_flag = &candidate;
+    }
+    if (string_flag == nullptr && count_flag == nullptr &&
+        name != "log.level") {
+      if (absl::StartsWith(name, "no-collector.")) {
+        absl::string_view collector = name.substr(13);
+        const CollectorInfo* info = Find(known, collector);
+        if (info == nullptr) return UnknownCollector(name, collector, known);
+        if (value) return FlagError(name, "takes no value");
+        enabled[static_cast<std::size_t>(info - known.data())] = false;
+        continue;
+      }
+      if (absl::StartsWith(name, "collector.")) {
+        absl::string_view collector = name.substr(10);
+        const CollectorInfo* info = Find(known, collector);
+        if (info == nullptr) return UnknownCollector(name, collector, known);
+        bool on = true;
+        if (value) {
+          std::optional<bool> parsed = ParseBool(*value);
+          if (!parsed) {
+            return FlagError(
+                name, absl::StrCat("\"", *value, "\" is not true or false"));
+          }
+          on = *parsed;
+        }
+        enabled[static_cast<std::size_t>(info - known.data())] = on;
+        continue;
+      }
+
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, " (see --help)"));
     }
@@ -162,7 +189,15 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
       value = args[++i];
     }
     if (string_flag != nullptr) {
-      flags.*(string_flag->field) = std::string(*value);
+      *string_flag->field(flags) = std::string(*value);
+    } else if (count_flag != nullptr) {
+      std::optional<uint64_t> count = ParseU64(FromAbsl(*value));
+      if (!count || *count < 1 || *count > count_flag->max) {
+        return FlagError(
+            name, absl::StrCat("\"", *value, "\" is not a number from 1 to ",
+                               count_flag->max));
+      }
+      *count_flag->field(flags) = static_cast<std::size_t>(*count);
     } else if (!ParseLogLevel(FromAbsl(*value), &flags.log_level)) {
       return FlagError(name, absl::StrCat("\"", *value,
                                           "\" is not one of debug, info, "
@@ -193,7 +228,11 @@ std::string UsageText(const std::vector<CollectorInfo>& known) {
   line("--version", "Show the version and exit");
   for (const StringFlag& flag : kStringFlags) {
     line(absl::StrCat("--", flag.name, "=VALUE"),
-         absl::StrCat(flag.help, " (default: ", defaults.*(flag.field), ")"));
+         absl::StrCat(flag.help, " (default: ", *flag.field(defaults), ")"));
+  }
+  for (const CountFlag& flag : kCountFlags) {
+    line(absl::StrCat("--", flag.name, "=N"),
+         absl::StrCat(flag.help, " (default: ", *flag.field(defaults), ")"));
   }
   line("--log.level=LEVEL",
        "Only log messages at or above LEVEL: debug, info, warn, error "

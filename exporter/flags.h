@@ -5,6 +5,7 @@
 //   --web.listen-address=:9968 --web.telemetry-path=/metrics
 //   --path.procfs=/proc --path.sysfs=/sys
 //   --collector.NAME / --no-collector.NAME   --log.level=info
+//   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
@@ -25,6 +26,7 @@ struct Flags {
   std::string procfs = "/proc";
   std::string sysfs = "/sys";
   LogLevel log_level = LogLevel::kInfo;
+  KmsgOptions kmsg;
   // Names of the collectors to run, in AllCollectors() order.
   std::vector<std::string> collectors;
   bool help = false;

@@ -120,7 +120,9 @@ int Send(mg_connection* conn, int status, std::string_view reason,
 
 HttpServer::HttpServer(HttpServerOptions options,
                        std::shared_ptr<ScrapeRegistry> registry)
-    : options_(std::move(options)), registry_(std::move(registry)) {}
+    : options_(std::move(options)),
+      registry_(std::move(registry)),
+      routes_(registry_->Routes()) {}
 
 HttpServer::~HttpServer() {
   exposer_.reset();  // Stops civetweb and waits for in-flight requests.
@@ -198,6 +200,11 @@ int HttpServer::HandleRequest(mg_connection* conn) {
   if (path == "/healthz") {
     return Send(conn, 200, "OK", "text/plain; charset=utf-8", "ok\n", head);
   }
+  for (const HttpRoute& route : routes_) {
+    if (path == route.path) {
+      return Send(conn, 200, "OK", route.content_type, route.body(), head);
+    }
+  }
   return Send(conn, 404, "Not Found", "text/plain; charset=utf-8",
               "404 page not found\n", head);
 }
@@ -214,7 +221,12 @@ std::string HttpServer::LandingPage() const {
       "<p>Linux OOM-killer metrics for Prometheus. Version ",
       HtmlEscape(Version()), " (revision ", HtmlEscape(Revision()),
       ").</p>\n<p><a href=\"", metrics, "\">Metrics</a> at <code>", metrics,
-      "</code> &middot; <a href=\"/healthz\">Health</a></p>\n"
+      "</code> &middot; <a href=\"/healthz\">Health</a>");
+  for (const HttpRoute& route : routes_) {
+    absl::StrAppend(&html, " &middot; <a href=\"", HtmlEscape(route.path),
+                    "\">", HtmlEscape(route.path), "</a>");
+  }
+  absl::StrAppend(&html, "</p>\n"
       "<h2>Collectors</h2>\n<table>\n"
       "<tr><th>Collector</th><th>Last scrape</th><th>Status</th>"
       "<th>Duration</th></tr>\n");

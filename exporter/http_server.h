@@ -5,12 +5,14 @@
 // the telemetry path; a civetweb begin_request hook answers everything else:
 //   /              a small HTML landing page (version, collectors' status)
 //   /healthz       200 "ok"
+//   the collectors' own endpoints (ScrapeRegistry::Routes, e.g. /api/v1/kills)
 //   anything else  404; methods other than GET and HEAD get 405.
 // No file is ever served from disk: no document_root is configured and every
 // path but the telemetry path is answered by the hook.
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "collectors/scrape_registry.h"
@@ -58,6 +60,7 @@ class HttpServer {
 
   HttpServerOptions options_;
   std::shared_ptr<ScrapeRegistry> registry_;
+  std::vector<HttpRoute> routes_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   const mg_context* context_ = nullptr;
   int port_ = 0;

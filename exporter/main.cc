@@ -86,6 +86,7 @@ int Run(int argc, char** argv) {
   CollectorConfig config;
   config.roots.procfs = flags->procfs;
   config.roots.sysfs = flags->sysfs;
+  config.kmsg = flags->kmsg;
   std::shared_ptr<ScrapeRegistry> registry =
       BuildScrapeRegistry(flags->collectors, config);
 

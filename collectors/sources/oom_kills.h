@@ -80,6 +80,9 @@ class KillAssembler {
   // while.
   void Flush(Events* events);
 
+  // True while a summary waits for its kill line.
+  bool has_pending() const { return context_.pending_summary.has_value(); }
+
   uint64_t invocations() const { return invocations_; }
   uint64_t unrecognized() const { return unrecognized_; }
   uint64_t panics() const { return panics_; }

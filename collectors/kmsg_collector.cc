@@ -1,0 +1,395 @@
+#include "collectors/kmsg_collector.h"
+
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "collectors/sources/fs.h"
+#include "collectors/sources/log_line.h"
+#include "collectors/sources/text.h"
+#include "collectors/sources/vmstat.h"
+#include "collectors/util/log.h"
+#include "collectors/util/string_view.h"
+
+namespace oom {
+namespace {
+
+using prometheus::MetricType;
+
+constexpr MetricDesc kKills{
+    "oom_kills_total",
+    "OOM kills found in the kernel log since boot, by scope, the victim's "
+    "memory cgroup and comm (/dev/kmsg); label sets beyond "
+    "--collector.kmsg.max-series are folded into cgroup=\"(other)\", "
+    "comm=\"(other)\"",
+    MetricType::Counter};
+constexpr MetricDesc kLoggedKills{
+    "oom_logged_kills_total",
+    "OOM kills found in the kernel log since boot, by scope; every scope "
+    "starts at 0 (/dev/kmsg)",
+    MetricType::Counter};
+constexpr MetricDesc kUnlogged{
+    "oom_kills_unlogged",
+    "Kills the kernel counted (/proc/vmstat oom_kill) that the kernel log "
+    "does not show since boot; can read 1 for a moment while a kill is being "
+    "logged",
+    MetricType::Gauge};
+constexpr MetricDesc kInvocations{
+    "oom_killer_invocations_total",
+    "Times the OOM killer ran since boot, from its headers and from kills "
+    "whose header the kernel rate-limited (/dev/kmsg)",
+    MetricType::Counter};
+constexpr MetricDesc kLastKill{
+    "oom_kill_last_timestamp_seconds",
+    "Unix time of the latest OOM kill in the kernel log (/dev/kmsg)",
+    MetricType::Gauge};
+constexpr MetricDesc kRecentKill{
+    "oom_recent_kill_timestamp_seconds",
+    "Unix time of each of the latest OOM kills, one series per kill, at most "
+    "--collector.kmsg.recent-kills (/dev/kmsg)",
+    MetricType::Gauge};
+constexpr MetricDesc kKilledMemory{
+    "oom_killed_process_memory_bytes",
+    "Resident memory (anon + file + shmem rss) of each OOM victim when it "
+    "was killed (/dev/kmsg)",
+    MetricType::Histogram};
+constexpr MetricDesc kRecords{
+    "oom_kmsg_records_total",
+    "Kernel log records the exporter read since boot (/dev/kmsg)",
+    MetricType::Counter};
+constexpr MetricDesc kLost{
+    "oom_kmsg_lost_records_total",
+    "Kernel log records overwritten in the ring before the exporter could "
+    "read them, since boot (/dev/kmsg sequence gaps)",
+    MetricType::Counter};
+constexpr MetricDesc kUnrecognized{
+    "oom_kmsg_unrecognized_records_total",
+    "Kernel log records that look like OOM-killer output but could not be "
+    "parsed, since boot (/dev/kmsg)",
+    MetricType::Counter};
+
+constexpr std::string_view kOther = "(other)";
+constexpr int kQuietFlushMs = 1000;   // a summary waits this long for its kill
+constexpr int kSaveEveryMs = 60000;   // state is saved at least this often
+
+std::string CgroupOf(const OomKill& kill) {
+  if (kill.task_memcg) return *kill.task_memcg;
+  if (kill.scope == OomScope::kMemcg && kill.oom_memcg) return *kill.oom_memcg;
+  return "";
+}
+
+std::string ScopeLabel(std::optional<OomScope> scope) {
+  std::string_view name = ScopeName(scope);
+  return name.empty() ? "unknown" : std::string(name);
+}
+
+double ClockSeconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
+    : roots_(std::move(roots)), options_(std::move(options)) {
+  std::string boot_id;
+  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("sys/kernel/random/boot_id"));
+      text.ok()) {
+    boot_id = std::string(TrimSpace(*text));
+  }
+
+  KmsgCounters loaded;
+  loaded.boot_id = boot_id;
+  if (!options_.state_file.empty()) {
+    absl::StatusOr<std::string> text = ReadFile(options_.state_file);
+    if (text.ok()) {
+      absl::StatusOr<KmsgCounters> state = ParseKmsgState(*text);
+      if (!state.ok()) {
+        Log(LogLevel::kWarn, "kmsg state file unusable; counting again from the kernel ring",
+            {{"file", options_.state_file}, {"err", FromAbsl(state.status().message())}});
+      } else if (state->boot_id != boot_id) {
+        Log(LogLevel::kInfo, "kmsg state file is from another boot; counters start at zero",
+            {{"file", options_.state_file}});
+      } else {
+        loaded = std::move(*state);
+        counted_through_ = loaded.last_sequence;
+      }
+    } else if (!absl::IsNotFound(text.status())) {
+      Log(LogLevel::kWarn, "cannot read kmsg state file; counting again from the kernel ring",
+          {{"file", options_.state_file}, {"err", FromAbsl(text.status().message())}});
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<KmsgReader>> reader = KmsgReader::Open(options_.path);
+  if (!reader.ok()) {
+    open_status_ = reader.status();
+    return;
+  }
+  reader_ = std::move(*reader);
+  {
+    absl::MutexLock lock(&mu_);
+    counters_ = std::move(loaded);
+    std::vector<std::string> lines;
+    while (reader_->Read(0, &lines) == KmsgReader::Result::kLines) {
+      Process(&lines);
+      lines.clear();
+    }
+  }
+  SaveState();
+  thread_ = std::thread([this] { Run(); });
+}
+
+KmsgCollector::~KmsgCollector() {
+  if (reader_ == nullptr) return;
+  reader_->Stop();
+  if (thread_.joinable()) thread_.join();
+  SaveState();
+}
+
+double KmsgCollector::WallTime(uint64_t timestamp_us) const {
+  // printk stamps come from the monotonic clock (which stops in suspend).
+  return ClockSeconds(CLOCK_REALTIME) - ClockSeconds(CLOCK_MONOTONIC) +
+         static_cast<double>(timestamp_us) / 1e6;
+}
+
+void KmsgCollector::Run() {
+  std::vector<std::string> lines;
+  bool dirty = false;
+  while (true) {
+    bool pending;
+    {
+      absl::MutexLock lock(&mu_);
+      pending = assembler_.has_pending();
+    }
+    KmsgReader::Result result = reader_->Read(pending ? kQuietFlushMs : kSaveEveryMs, &lines);
+    if (result == KmsgReader::Result::kStopped) break;
+    bool counted = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (result == KmsgReader::Result::kLines) {
+        counted = Process(&lines);
+        dirty = true;
+      } else {
+        // Quiet: a summary whose kill line never came is a kill by itself.
+        KillAssembler::Events events;
+        assembler_.Flush(&events);
+        for (OomKill& kill : events.kills) Count(std::move(kill));
+        counted = !events.kills.empty();
+      }
+    }
+    lines.clear();
+    if (counted || (dirty && result == KmsgReader::Result::kTimeout)) {
+      SaveState();
+      dirty = false;
+    }
+  }
+}
+
+bool KmsgCollector::Process(std::vector<std::string>* lines) {
+  LogLine line;
+  KillAssembler::Events events;
+  bool counted = false;
+  for (const std::string& raw : *lines) {
+    ParseLogLine(raw, &line);
+    if (!line.is_kernel && line.text.empty()) continue;  // dictionary line
+    bool replay_only = false;
+    if (line.kmsg) {
+      uint64_t sequence = line.kmsg->sequence;
+      if (last_sequence_seen_) {
+        if (sequence <= *last_sequence_seen_) continue;  // seen already
+        counters_.lost += sequence - *last_sequence_seen_ - 1;
+      } else if (counted_through_) {
+        if (sequence > *counted_through_ + 1) {
+          counters_.lost += sequence - *counted_through_ - 1;
+        }
+      } else {
+        counters_.lost += sequence;  // records 0..sequence-1 are gone
+      }
+      last_sequence_seen_ = sequence;
+      replay_only = counted_through_ && sequence <= *counted_through_;
+      if (!replay_only) counters_.last_sequence = sequence;
+    }
+    uint64_t invocations = assembler_.invocations();
+    uint64_t unrecognized = assembler_.unrecognized();
+    uint64_t panics = assembler_.panics();
+    assembler_.Add(line, &events);
+    if (replay_only) continue;
+    ++counters_.records;
+    counters_.invocations += assembler_.invocations() - invocations;
+    counters_.unrecognized += assembler_.unrecognized() - unrecognized;
+    counters_.panics += assembler_.panics() - panics;
+  }
+  for (OomKill& kill : events.kills) {
+    if (kill.kmsg_sequence && counted_through_ && *kill.kmsg_sequence <= *counted_through_) {
+      continue;  // an earlier run counted it
+    }
+    Count(std::move(kill));
+    counted = true;
+  }
+  for (int64_t pid : events.reaped_pids) {
+    for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend(); ++it) {
+      if (it->kill.pid == pid) {
+        it->kill.reaped = true;
+        break;
+      }
+    }
+  }
+  return counted;
+}
+
+void KmsgCollector::Count(OomKill kill) {
+  std::string scope = ScopeLabel(kill.scope);
+  std::tuple<std::string, std::string, std::string> labels{
+      scope, CgroupOf(kill), kill.comm.value_or("")};
+  if (counters_.kills.find(labels) == counters_.kills.end()) {
+    std::size_t series = 0;
+    for (const auto& [key, count] : counters_.kills) series += std::get<2>(key) != kOther;
+    if (series >= options_.max_series) {
+      labels = {scope, std::string(kOther), std::string(kOther)};
+    }
+  }
+  ++counters_.kills[labels];
+  if (std::optional<uint64_t> bytes = kill.RssBytes()) {
+    counters_.memory[scope].Observe(static_cast<double>(*bytes));
+  }
+  RecordedKill recorded;
+  if (kill.kmsg_timestamp_us) recorded.time = WallTime(*kill.kmsg_timestamp_us);
+  if (recorded.time) counters_.last_kill_time = recorded.time;
+  Log(LogLevel::kInfo, "OOM kill",
+      {{"pid", absl::StrCat(kill.pid)},
+       {"comm", kill.comm.value_or("")},
+       {"scope", scope},
+       {"cgroup", std::get<1>(labels)}});
+  recorded.kill = std::move(kill);
+  counters_.recent.push_back(std::move(recorded));
+  std::size_t keep = std::max(options_.recent_kills, options_.api_kills);
+  while (counters_.recent.size() > keep) counters_.recent.pop_front();
+}
+
+void KmsgCollector::SaveState() {
+  if (options_.state_file.empty()) return;
+  std::string content;
+  {
+    absl::MutexLock lock(&mu_);
+    content = SerializeKmsgState(counters_);
+  }
+  std::size_t slash = options_.state_file.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    ::mkdir(options_.state_file.substr(0, slash).c_str(), 0755);
+  }
+  absl::Status status = WriteFileAtomically(options_.state_file, content);
+  absl::MutexLock lock(&mu_);
+  std::string error(status.message());
+  if (error != last_save_error_) {
+    if (!status.ok()) {
+      Log(LogLevel::kWarn,
+          "cannot save kmsg state; after a restart, kills are counted again "
+          "from the kernel ring",
+          {{"file", options_.state_file}, {"err", error}});
+    } else {
+      Log(LogLevel::kInfo, "kmsg state saved again", {{"file", options_.state_file}});
+    }
+    last_save_error_ = error;
+  }
+}
+
+absl::Status KmsgCollector::Collect(MetricSink& sink) {
+  if (!open_status_.ok()) return open_status_;
+  // vmstat first: the kernel counts a kill just before it logs it, so this
+  // order can only under-, never over-state the unlogged kills.
+  std::optional<uint64_t> kernel_kills;
+  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("vmstat")); text.ok()) {
+    if (absl::StatusOr<Vmstat> vmstat = ParseVmstat(*text); vmstat.ok()) {
+      kernel_kills = vmstat->Get("oom_kill");
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  const KmsgCounters& c = counters_;
+  std::map<std::string, uint64_t> by_scope = {{"global", 0}, {"memcg", 0}, {"unknown", 0}};
+  uint64_t logged = 0;
+  for (const auto& [labels, count] : c.kills) {
+    sink.Add(kKills, static_cast<double>(count),
+             {{"scope", std::get<0>(labels)},
+              {"cgroup", std::get<1>(labels)},
+              {"comm", std::get<2>(labels)}});
+    by_scope[std::get<0>(labels)] += count;
+    logged += count;
+  }
+  for (const auto& [scope, count] : by_scope) {
+    sink.Add(kLoggedKills, static_cast<double>(count), {{"scope", scope}});
+  }
+  if (kernel_kills) {
+    sink.Add(kUnlogged, *kernel_kills > logged ? static_cast<double>(*kernel_kills - logged) : 0);
+  }
+  sink.Add(kInvocations, static_cast<double>(c.invocations));
+  if (c.last_kill_time) sink.Add(kLastKill, *c.last_kill_time);
+  std::size_t skip = c.recent.size() > options_.recent_kills
+                         ? c.recent.size() - options_.recent_kills
+                         : 0;
+  std::set<std::string> seen;  // one series per label set, latest wins
+  for (auto it = c.recent.rbegin(); it != c.recent.rend() - static_cast<long>(skip); ++it) {
+    if (!it->time) continue;
+    const OomKill& kill = it->kill;
+    Labels labels = {{"pid", absl::StrCat(kill.pid)},
+                     {"comm", kill.comm.value_or("")},
+                     {"cgroup", CgroupOf(kill)},
+                     {"scope", ScopeLabel(kill.scope)},
+                     {"constraint", kill.constraint.value_or("")}};
+    std::string key;
+    for (const auto& [name, value] : labels) absl::StrAppend(&key, value, "\n");
+    if (!seen.insert(key).second) continue;
+    sink.Add(kRecentKill, *it->time, std::move(labels));
+  }
+  std::vector<double> bounds(kKilledMemoryBuckets.begin(), kKilledMemoryBuckets.end());
+  for (const char* scope : {"global", "memcg"}) {
+    auto found = c.memory.find(scope);
+    MemoryHistogram histogram = found == c.memory.end() ? MemoryHistogram() : found->second;
+    sink.AddHistogram(kKilledMemory, bounds,
+                      std::vector<uint64_t>(histogram.buckets.begin(), histogram.buckets.end()),
+                      histogram.sum, histogram.count, {{"scope", scope}});
+  }
+  sink.Add(kRecords, static_cast<double>(c.records));
+  sink.Add(kLost, static_cast<double>(c.lost));
+  sink.Add(kUnrecognized, static_cast<double>(c.unrecognized));
+  return absl::OkStatus();
+}
+
+std::string KmsgCollector::KillsJson() const {
+  absl::MutexLock lock(&mu_);
+  std::string out = "{\"boot_id\":";
+  AppendJsonString(&out, counters_.boot_id);
+  out.append(",\"kills\":[");
+  std::size_t skip = counters_.recent.size() > options_.api_kills
+                         ? counters_.recent.size() - options_.api_kills
+                         : 0;
+  bool first = true;
+  for (std::size_t i = skip; i < counters_.recent.size(); ++i) {
+    const RecordedKill& recorded = counters_.recent[i];
+    std::string kill = KillToJson(recorded.kill);
+    kill.pop_back();  // '}'
+    absl::StrAppend(&kill, ",\"cgroup\":");
+    AppendJsonString(&kill, CgroupOf(recorded.kill));
+    absl::StrAppend(&kill, ",\"time\":",
+                    recorded.time ? absl::StrFormat("%.6f", *recorded.time) : "null",
+                    ",\"sequence\":",
+                    recorded.kill.kmsg_sequence ? absl::StrCat(*recorded.kill.kmsg_sequence)
+                                                : "null",
+                    "}");
+    absl::StrAppend(&out, first ? "" : ",", kill);
+    first = false;
+  }
+  out.append("]}\n");
+  return out;
+}
+
+std::vector<HttpRoute> KmsgCollector::Routes() {
+  return {{"/api/v1/kills", "application/json", [this] { return KillsJson(); }}};
+}
+
+}  // namespace oom
