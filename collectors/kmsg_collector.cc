@@ -1,6 +1,12 @@
 #include "collectors/kmsg_collector.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <time.h>
 
 #include <algorithm>
@@ -106,6 +112,7 @@ KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
 
   KmsgCounters loaded;
   loaded.boot_id = boot_id;
+  if (!options_.state_file.empty() && !LockStateFile()) options_.state_file.clear();
   if (!options_.state_file.empty()) {
     absl::StatusOr<std::string> text = ReadFile(options_.state_file);
     if (text.ok()) {
@@ -146,10 +153,37 @@ KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
 }
 
 KmsgCollector::~KmsgCollector() {
-  if (reader_ == nullptr) return;
-  reader_->Stop();
-  if (thread_.joinable()) thread_.join();
-  SaveState();
+  if (reader_ != nullptr) {
+    reader_->Stop();
+    if (thread_.joinable()) thread_.join();
+    SaveState();
+  }
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+bool KmsgCollector::LockStateFile() {
+  std::size_t slash = options_.state_file.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    ::mkdir(options_.state_file.substr(0, slash).c_str(), 0755);
+  }
+  std::string lock_path = options_.state_file + ".lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) {
+    Log(LogLevel::kWarn,
+        "kmsg state file unavailable; after a restart, kills are counted "
+        "again from the kernel ring",
+        {{"file", options_.state_file}, {"err", strerror(errno)}});
+    return false;
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    Log(LogLevel::kError,
+        "another oom_exporter uses this kmsg state file; running without it",
+        {{"file", options_.state_file}});
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    return false;
+  }
+  return true;
 }
 
 double KmsgCollector::WallTime(uint64_t timestamp_us) const {
@@ -232,6 +266,16 @@ bool KmsgCollector::Process(std::vector<std::string>* lines) {
     Count(std::move(kill));
     counted = true;
   }
+  for (const OomKill& amendment : events.amendments) {
+    // Counters keep the labels they were counted with; the table and the
+    // API get the late details.
+    for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend(); ++it) {
+      if (it->kill.pid == amendment.pid) {
+        AmendKill(amendment, &it->kill);
+        break;
+      }
+    }
+  }
   for (int64_t pid : events.reaped_pids) {
     for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend(); ++it) {
       if (it->kill.pid == pid) {
@@ -278,10 +322,6 @@ void KmsgCollector::SaveState() {
   {
     absl::MutexLock lock(&mu_);
     content = SerializeKmsgState(counters_);
-  }
-  std::size_t slash = options_.state_file.rfind('/');
-  if (slash != std::string::npos && slash > 0) {
-    ::mkdir(options_.state_file.substr(0, slash).c_str(), 0755);
   }
   absl::Status status = WriteFileAtomically(options_.state_file, content);
   absl::MutexLock lock(&mu_);

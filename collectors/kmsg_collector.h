@@ -50,8 +50,13 @@ class KmsgCollector : public Collector {
   void SaveState();
   double WallTime(uint64_t timestamp_us) const;
 
+  // Takes the lock beside the state file, so that two exporters never share
+  // one; returns false (and logs why) when another process holds it.
+  bool LockStateFile();
+
   const FsRoots roots_;
-  const KmsgOptions options_;
+  KmsgOptions options_;  // state_file is cleared when it cannot be used
+  int lock_fd_ = -1;
   absl::Status open_status_;  // why the log cannot be read, if it cannot
   std::unique_ptr<KmsgReader> reader_;
   std::thread thread_;

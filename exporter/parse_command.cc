@@ -72,6 +72,15 @@ bool ParseInput(int fd, bool summary, std::FILE* out, Totals* totals) {
       }
     }
     events.reaped_pids.clear();
+    for (const OomKill& amendment : events.amendments) {
+      for (auto it = events.kills.rbegin(); it != events.kills.rend(); ++it) {
+        if (it->pid == amendment.pid) {
+          AmendKill(amendment, &*it);
+          break;
+        }
+      }
+    }
+    events.amendments.clear();
   });
   assembler.Flush(&events);
   for (const OomKill& kill : events.kills) {

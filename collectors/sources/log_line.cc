@@ -6,6 +6,9 @@ namespace oom {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Consumes a run of digits; returns how many.
@@ -104,52 +107,77 @@ bool StripBracketStamp(std::string_view* text, LogLine* out) {
   return true;
 }
 
-// "Jul 12 10:00:01 host tag: " (any month spelling, optional fraction) or
-// "2023-07-12T10:00:01.123+02:00 host tag: ". Sets the timestamp, the tag's
-// verdict (kernel or not) and returns the message.
+// Where a syslog-style timestamp at the front of `s` ends, or 0:
+//   "Jul 12 10:00:01" (any month spelling, optional fraction),
+//   "2023-07-12T10:00:01.123+02:00" (RFC 3339, journalctl -o short-iso),
+//   "Sat Jan 25 09:40:15 2020" (OpenWrt logread).
+std::size_t SyslogStampEnd(std::string_view s) {
+  std::size_t end = 0;
+  if (s.size() > 19 && IsDigit(s[0]) && s[4] == '-' && s[7] == '-' &&
+      s[10] == 'T') {
+    std::size_t space = s.find(' ');
+    return space != std::string_view::npos && ClockAt(s, 11, &end) ? space : 0;
+  }
+  // Month (or weekday) token: 1-12 bytes, not a digit, any language.
+  std::size_t space = s.find(' ');
+  if (space == 0 || space == std::string_view::npos || space > 12 ||
+      IsDigit(s[0]) || s[0] == '[' || s[0] == '<') {
+    return 0;
+  }
+  std::size_t pos = space + 1;
+  if (pos < s.size() && IsAlpha(s[pos])) {  // "Sat Jan 25 ...": a month next
+    std::size_t month_end = s.find(' ', pos);
+    if (month_end == std::string_view::npos || month_end - pos > 12) return 0;
+    pos = month_end + 1;
+  }
+  while (pos < s.size() && s[pos] == ' ') ++pos;
+  std::size_t day_digits = SkipDigits(s, pos);
+  if (day_digits < 1 || day_digits > 2) return 0;
+  pos += day_digits;
+  if (pos >= s.size() || s[pos] != ' ' || !ClockAt(s, pos + 1, &end)) return 0;
+  if (end + 5 <= s.size() && s[end] == ' ' && SkipDigits(s, end + 1) == 4) {
+    end += 5;  // a year after the clock
+  }
+  return end;
+}
+
+// A syslog line: timestamp, then up to four tokens (host, facility.level,
+// and the like) before the tag that ends in ':'. The line is a kernel
+// message when the tag names the kernel (also when a host name is glued to
+// it, "MyVMkernel:"), or when the message carries the kernel's own
+// "[seconds]" or "<level>[seconds]" stamp (a hypervisor's guest console).
 bool StripSyslogPrefix(std::string_view* text, LogLine* out) {
   std::string_view s = *text;
-  std::size_t stamp_end = 0;
-  if (s.size() > 19 && IsDigit(s[0]) && s[4] == '-' && s[10] == 'T') {
-    // ISO 8601 (rsyslog RFC 3339, journalctl -o short-iso).
-    std::size_t space = s.find(' ');
-    std::size_t end = 0;
-    if (space == std::string_view::npos || !ClockAt(s, 11, &end)) return false;
-    stamp_end = space;
-  } else {
-    // Month token (1-12 bytes, not a digit, any language), day, clock.
-    std::size_t space = s.find(' ');
-    if (space == 0 || space == std::string_view::npos || space > 12 ||
-        IsDigit(s[0]) || s[0] == '[' || s[0] == '<') {
-      return false;
+  std::size_t stamp_end = SyslogStampEnd(s);
+  if (stamp_end == 0 || stamp_end >= s.size() || s[stamp_end] != ' ') return false;
+  std::size_t pos = stamp_end + 1;
+  std::string_view tag;
+  for (int token = 0; token < 5 && pos < s.size(); ++token) {
+    std::size_t end = s.find(' ', pos);
+    if (end == std::string_view::npos) return false;
+    std::string_view word = s.substr(pos, end - pos);
+    pos = end + 1;
+    if (!word.empty() && word.back() == ':') {
+      tag = word.substr(0, word.size() - 1);
+      break;
     }
-    std::size_t pos = space;
-    while (pos < s.size() && s[pos] == ' ') ++pos;
-    std::size_t day_digits = SkipDigits(s, pos);
-    if (day_digits < 1 || day_digits > 2) return false;
-    pos += day_digits;
-    if (pos >= s.size() || s[pos] != ' ') return false;
-    if (!ClockAt(s, pos + 1, &stamp_end)) return false;
   }
-  if (stamp_end >= s.size() || s[stamp_end] != ' ') return false;
-  std::size_t host_start = stamp_end + 1;
-  std::size_t host_end = s.find(' ', host_start);
-  if (host_end == std::string_view::npos || host_end == host_start) return false;
-  std::size_t tag_end = s.find(": ", host_end + 1);
-  std::string_view tag = tag_end == std::string_view::npos
-                             ? std::string_view()
-                             : s.substr(host_end + 1, tag_end - host_end - 1);
-  if (tag.empty() || tag.find(' ') != std::string_view::npos) return false;
+  if (tag.empty()) return false;
+  std::size_t bracket = tag.find('[');
+  if (bracket != std::string_view::npos) tag = tag.substr(0, bracket);
+  std::string_view message = s.substr(pos);
   out->transport = Transport::kSyslog;
   out->timestamp = s.substr(0, stamp_end);
-  out->is_kernel = tag == "kernel";
-  s.remove_prefix(tag_end + 2);
-  // rsyslog keeps the kernel's own "[seconds]"; the syslog stamp stays.
-  LogLine ignored;
-  if (StripBracketStamp(&s, &ignored)) {
-    // nothing more: `s` now starts at the message
+  // "<3>" before a console stamp.
+  if (message.size() > 3 && message[0] == '<' && IsDigit(message[1])) {
+    std::size_t close = message.find('>');
+    if (close != std::string_view::npos && close <= 4) message.remove_prefix(close + 1);
   }
-  *text = s;
+  // rsyslog keeps the kernel's own "[seconds]"; the syslog stamp stays.
+  LogLine inner;
+  bool console_stamp = StripBracketStamp(&message, &inner);
+  out->is_kernel = EndsWith(tag, "kernel") || console_stamp;
+  *text = message;
   return true;
 }
 
@@ -235,6 +263,9 @@ void ParseLogLine(std::string_view line, LogLine* out) {
     if (std::optional<KmsgHeader> header = ParseKmsgHeader(text, &rest)) {
       out->transport = Transport::kKmsg;
       out->kmsg = header;
+      // Facility 0 is the kernel; userspace (systemd, when journald is
+      // down) writes records with other facilities into the same log.
+      out->is_kernel = header->priority < 8;
       std::string_view fields = text.substr(0, text.size() - rest.size() - 1);
       std::size_t c1 = fields.find(',');
       std::size_t c2 = fields.find(',', c1 + 1);

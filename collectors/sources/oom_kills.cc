@@ -136,6 +136,14 @@ std::string KillToJson(const OomKill& kill) {
   return out;
 }
 
+void AmendKill(const OomKill& amendment, OomKill* kill) {
+  if (!kill->scope) kill->scope = amendment.scope;
+  if (!kill->constraint) kill->constraint = amendment.constraint;
+  if (!kill->oom_memcg) kill->oom_memcg = amendment.oom_memcg;
+  if (!kill->task_memcg) kill->task_memcg = amendment.task_memcg;
+  if (!kill->uid) kill->uid = amendment.uid;
+}
+
 void KillAssembler::StartEvent(Events* events) {
   FlushPending(events);
   context_ = Context();
@@ -155,6 +163,7 @@ bool KillAssembler::RecentlyKilled(int64_t pid) const {
 }
 
 void KillAssembler::CountKill(OomKill kill, Events* events) {
+  amendable_pid_.reset();
   recent_.push_back(kill.pid);
   if (recent_.size() > kRecentKills) recent_.pop_front();
   context_.killed.push_back(kill.pid);
@@ -178,11 +187,26 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       StartEvent(events);
       ++invocations_;
       event_open_ = true;
+      amendable_pid_.reset();
       return;
     case OomMessageKind::kUnableToReap:
       return;
     default:
       break;
+  }
+
+  if (msg.kind == OomMessageKind::kSummary && msg.pid && amendable_pid_ == msg.pid &&
+      !event_open_) {
+    OomKill amendment;
+    amendment.pid = *msg.pid;
+    amendment.scope = msg.scope;
+    amendment.constraint = OptionalText(msg.constraint);
+    amendment.oom_memcg = OptionalText(msg.oom_memcg);
+    amendment.task_memcg = OptionalText(msg.task_memcg);
+    amendment.uid = msg.uid;
+    amendable_pid_.reset();
+    events->amendments.push_back(std::move(amendment));
+    return;
   }
 
   // Every other line belongs to an OOM event; one whose header the kernel
@@ -223,6 +247,7 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       context_.constraint = std::string(msg.constraint);
       context_.oom_memcg = std::string(msg.oom_memcg);
       context_.task_memcg = std::string(msg.task_memcg);
+      if (!msg.pid) return;  // cut short: context for the kill line only
       OomKill kill;
       kill.pid = *msg.pid;
       kill.comm = std::string(msg.comm);
@@ -276,19 +301,21 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       kill.pgtables_kb = msg.pgtables_kb;
       kill.oom_score_adj = msg.oom_score_adj;
       kill.uid = msg.uid;
-      if (context_.pending_summary) {
-        // The summary was printed for this kill (for the parent, on 5.0,
-        // when a child was sacrificed): its uid only when the pid agrees.
-        if (!kill.uid && context_.pending_summary->pid == pid) {
-          kill.uid = context_.pending_summary->uid;
-        }
+      bool had_summary = context_.pending_summary.has_value();
+      if (had_summary) {
+        // The summary was printed for this kill (on 5.0 for the parent when
+        // a child was sacrificed; the uid is then the parent's).
+        if (!kill.uid) kill.uid = context_.pending_summary->uid;
         kill.reaped = context_.pending_summary->reaped &&
                       context_.pending_summary->pid == pid;
         context_.pending_summary.reset();
       }
-      if (context_.selected_pid == pid) kill.score = context_.selected_score;
+      // The selected process's score (old kernels may then kill one of its
+      // children instead).
+      if (!group_member) kill.score = context_.selected_score;
       SetOrigin(line, &kill);
       CountKill(std::move(kill), events);
+      if (!had_summary && context_.constraint.empty()) amendable_pid_ = pid;
       return;
     }
     default:

@@ -60,6 +60,9 @@ std::string_view ScopeName(std::optional<OomScope> scope);
 // uid, pgtables_kb, oom_score_adj, score, reaped, timestamp.
 std::string KillToJson(const OomKill& kill);
 
+// Fills the fields of `kill` that are unset from `amendment`.
+void AmendKill(const OomKill& amendment, OomKill* kill);
+
 // Appends `text` as a JSON string literal (quoted, escaped; bytes that are
 // not valid UTF-8 become \u00XX so that the output is always valid JSON).
 void AppendJsonString(std::string* out, std::string_view text);
@@ -70,6 +73,10 @@ class KillAssembler {
   struct Events {
     std::vector<OomKill> kills;       // newly counted, in log order
     std::vector<int64_t> reaped_pids;  // reaper lines for kills counted before
+    // A summary printed after its kill line (some log collectors reorder
+    // lines of one OOM): fields to fill in where the kill counted before
+    // with this pid has none. The kill is not counted again.
+    std::vector<OomKill> amendments;
   };
 
   // Feeds one parsed line. Kernel lines only; others are ignored.
@@ -110,6 +117,8 @@ class KillAssembler {
 
   Context context_;
   bool event_open_ = false;  // a header came and its kill has not
+  // The last kill had no summary: a summary for its pid may still follow.
+  std::optional<int64_t> amendable_pid_;
   uint64_t invocations_ = 0;
   uint64_t unrecognized_ = 0;
   uint64_t panics_ = 0;

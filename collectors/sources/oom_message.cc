@@ -67,10 +67,15 @@ void TakeSizes(std::string_view s, OomMessage* msg) {
     std::string_view token = s.substr(0, end);
     s = end == std::string_view::npos ? std::string_view() : s.substr(end + 1);
     std::size_t colon = token.find(':');
-    if (colon == std::string_view::npos) continue;
+    if (colon == std::string_view::npos || colon + 1 == token.size()) continue;
     std::string_view key = token.substr(0, colon);
     std::string_view value = token.substr(colon + 1);
-    if (EndsWith(value, "kB")) value.remove_suffix(2);
+    // The number, without "kB" or whatever a paste glued to it.
+    std::size_t digits = value[0] == '-' ? 1 : 0;
+    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
+      ++digits;
+    }
+    value = value.substr(0, digits);
     if (key == "UID" || key == "oom_score_adj") {
       std::optional<int64_t> number = ParseI64(value);
       if (!number) continue;
@@ -164,22 +169,31 @@ bool ParseSummary(std::string_view s, OomMessage* msg) {
          s[task_pos - 1] != ',') {
     task_pos = s.find("task=", task_pos + 1);  // skip "task_memcg="
   }
-  if (pid_pos == std::string_view::npos || task_pos == std::string_view::npos ||
-      task_pos > pid_pos) {
-    return false;
+  std::optional<int64_t> pid;
+  std::string_view tail;
+  if (pid_pos != std::string_view::npos && task_pos != std::string_view::npos &&
+      task_pos < pid_pos) {
+    tail = s.substr(pid_pos + 5);
+    pid = TakeInt(&tail);
   }
-  std::string_view tail = s.substr(pid_pos + 5);
-  std::optional<int64_t> pid = TakeInt(&tail);
-  if (!pid) return false;
-  msg->pid = pid;
-  msg->comm = s.substr(task_pos + 5, pid_pos - task_pos - 5);
-  msg->has_comm = true;
-  if (StartsWith(tail, ",uid=")) {
-    tail.remove_prefix(5);
-    msg->uid = TakeInt(&tail);
+  if (pid) {
+    msg->pid = pid;
+    msg->comm = s.substr(task_pos + 5, pid_pos - task_pos - 5);
+    msg->has_comm = true;
+    if (StartsWith(tail, ",uid=")) {
+      tail.remove_prefix(5);
+      msg->uid = TakeInt(&tail);
+    }
+    s = s.substr(0, task_pos);
+  } else if (task_pos != std::string_view::npos) {
+    s = s.substr(0, task_pos);  // cut after task=: the rest is complete
+  } else {
+    // Cut before task= (a pager, the record limit): the last field may be
+    // cut too, so it is dropped; what precedes it still describes the OOM.
+    std::size_t last = s.rfind(',');
+    s = s.substr(0, last == std::string_view::npos ? 0 : last);
+    if (s.find("constraint=") == std::string_view::npos) return false;
   }
-  std::string_view head = s.substr(0, task_pos);
-  s = head;
   if (auto constraint = value_of("constraint=", 0, &at)) {
     msg->constraint = *constraint;
     if (*constraint == "CONSTRAINT_MEMCG") msg->scope = OomScope::kMemcg;

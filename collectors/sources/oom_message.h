@@ -21,7 +21,8 @@ enum class OomMessageKind {
   kHeader,          // "<comm> invoked oom-killer: gfp_mask=..."
   kSelection,       // "[<msg>: ]Kill process N (comm) score S or sacrifice child"
   kKill,            // "[<msg>: ]Killed process N (comm) total-vm:..."
-  kSummary,         // "oom-kill:constraint=...,task=comm,pid=N,uid=N"
+  kSummary,         // "oom-kill:constraint=...,task=comm,pid=N,uid=N"; pid
+                    // unset when the line was cut short
   kTaskIn,          // "Task in X killed as a result of limit of Y"
   kGroup,           // "Tasks in X are going to be killed due to memory.oom.group set"
   kReaped,          // "oom_reaper: reaped process N (comm), now anon-rss:..."
