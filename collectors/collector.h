@@ -45,9 +45,9 @@ struct KmsgOptions {
   std::string path = "/dev/kmsg";
   // Where counts survive restarts; empty: nowhere.
   std::string state_file = "/var/lib/oom_exporter/kmsg.state";
-  std::size_t max_series = 1000;   // oom_kills_total label sets
-  std::size_t recent_kills = 10;   // oom_recent_kill_timestamp_seconds
-  std::size_t api_kills = 100;     // /api/v1/kills
+  std::size_t max_series = 1000;  // oom_kills_total label sets
+  std::size_t recent_kills = 10;  // oom_recent_kill_timestamp_seconds
+  std::size_t api_kills = 100;    // /api/v1/kills
 };
 
 // Everything a collector factory may need.

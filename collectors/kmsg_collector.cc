@@ -4,12 +4,11 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <time.h>
-
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <utility>
 
@@ -80,8 +79,8 @@ constexpr MetricDesc kUnrecognized{
     MetricType::Counter};
 
 constexpr std::string_view kOther = "(other)";
-constexpr int kQuietFlushMs = 1000;   // a summary waits this long for its kill
-constexpr int kSaveEveryMs = 60000;   // state is saved at least this often
+constexpr int kQuietFlushMs = 1000;  // a summary waits this long for its kill
+constexpr int kSaveEveryMs = 60000;  // state is saved at least this often
 
 std::string CgroupOf(const OomKill& kill) {
   if (kill.task_memcg) return *kill.task_memcg;
@@ -105,35 +104,43 @@ double ClockSeconds(clockid_t clock) {
 KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
     : roots_(std::move(roots)), options_(std::move(options)) {
   std::string boot_id;
-  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("sys/kernel/random/boot_id"));
+  if (absl::StatusOr<std::string> text =
+          ReadFile(roots_.Proc("sys/kernel/random/boot_id"));
       text.ok()) {
     boot_id = std::string(TrimSpace(*text));
   }
 
   KmsgCounters loaded;
   loaded.boot_id = boot_id;
-  if (!options_.state_file.empty() && !LockStateFile()) options_.state_file.clear();
+  if (!options_.state_file.empty() && !LockStateFile())
+    options_.state_file.clear();
   if (!options_.state_file.empty()) {
     absl::StatusOr<std::string> text = ReadFile(options_.state_file);
     if (text.ok()) {
       absl::StatusOr<KmsgCounters> state = ParseKmsgState(*text);
       if (!state.ok()) {
-        Log(LogLevel::kWarn, "kmsg state file unusable; counting again from the kernel ring",
-            {{"file", options_.state_file}, {"err", FromAbsl(state.status().message())}});
+        Log(LogLevel::kWarn,
+            "kmsg state file unusable; counting again from the kernel ring",
+            {{"file", options_.state_file},
+             {"err", FromAbsl(state.status().message())}});
       } else if (state->boot_id != boot_id) {
-        Log(LogLevel::kInfo, "kmsg state file is from another boot; counters start at zero",
+        Log(LogLevel::kInfo,
+            "kmsg state file is from another boot; counters start at zero",
             {{"file", options_.state_file}});
       } else {
         loaded = std::move(*state);
         counted_through_ = loaded.last_sequence;
       }
     } else if (!absl::IsNotFound(text.status())) {
-      Log(LogLevel::kWarn, "cannot read kmsg state file; counting again from the kernel ring",
-          {{"file", options_.state_file}, {"err", FromAbsl(text.status().message())}});
+      Log(LogLevel::kWarn,
+          "cannot read kmsg state file; counting again from the kernel ring",
+          {{"file", options_.state_file},
+           {"err", FromAbsl(text.status().message())}});
     }
   }
 
-  absl::StatusOr<std::unique_ptr<KmsgReader>> reader = KmsgReader::Open(options_.path);
+  absl::StatusOr<std::unique_ptr<KmsgReader>> reader =
+      KmsgReader::Open(options_.path);
   if (!reader.ok()) {
     open_status_ = reader.status();
     return;
@@ -201,7 +208,8 @@ void KmsgCollector::Run() {
       absl::MutexLock lock(&mu_);
       pending = assembler_.has_pending();
     }
-    KmsgReader::Result result = reader_->Read(pending ? kQuietFlushMs : kSaveEveryMs, &lines);
+    KmsgReader::Result result =
+        reader_->Read(pending ? kQuietFlushMs : kSaveEveryMs, &lines);
     if (result == KmsgReader::Result::kStopped) break;
     bool counted = false;
     {
@@ -260,7 +268,8 @@ bool KmsgCollector::Process(std::vector<std::string>* lines) {
     counters_.panics += assembler_.panics() - panics;
   }
   for (OomKill& kill : events.kills) {
-    if (kill.kmsg_sequence && counted_through_ && *kill.kmsg_sequence <= *counted_through_) {
+    if (kill.kmsg_sequence && counted_through_ &&
+        *kill.kmsg_sequence <= *counted_through_) {
       continue;  // an earlier run counted it
     }
     Count(std::move(kill));
@@ -269,7 +278,8 @@ bool KmsgCollector::Process(std::vector<std::string>* lines) {
   for (const OomKill& amendment : events.amendments) {
     // Counters keep the labels they were counted with; the table and the
     // API get the late details.
-    for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend(); ++it) {
+    for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend();
+         ++it) {
       if (it->kill.pid == amendment.pid) {
         AmendKill(amendment, &it->kill);
         break;
@@ -277,7 +287,8 @@ bool KmsgCollector::Process(std::vector<std::string>* lines) {
     }
   }
   for (int64_t pid : events.reaped_pids) {
-    for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend(); ++it) {
+    for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend();
+         ++it) {
       if (it->kill.pid == pid) {
         it->kill.reaped = true;
         break;
@@ -293,7 +304,8 @@ void KmsgCollector::Count(OomKill kill) {
       scope, CgroupOf(kill), kill.comm.value_or("")};
   if (counters_.kills.find(labels) == counters_.kills.end()) {
     std::size_t series = 0;
-    for (const auto& [key, count] : counters_.kills) series += std::get<2>(key) != kOther;
+    for (const auto& [key, count] : counters_.kills)
+      series += std::get<2>(key) != kOther;
     if (series >= options_.max_series) {
       labels = {scope, std::string(kOther), std::string(kOther)};
     }
@@ -333,7 +345,8 @@ void KmsgCollector::SaveState() {
           "from the kernel ring",
           {{"file", options_.state_file}, {"err", error}});
     } else {
-      Log(LogLevel::kInfo, "kmsg state saved again", {{"file", options_.state_file}});
+      Log(LogLevel::kInfo, "kmsg state saved again",
+          {{"file", options_.state_file}});
     }
     last_save_error_ = error;
   }
@@ -344,14 +357,16 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
   // vmstat first: the kernel counts a kill just before it logs it, so this
   // order can only under-, never over-state the unlogged kills.
   std::optional<uint64_t> kernel_kills;
-  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("vmstat")); text.ok()) {
+  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("vmstat"));
+      text.ok()) {
     if (absl::StatusOr<Vmstat> vmstat = ParseVmstat(*text); vmstat.ok()) {
       kernel_kills = vmstat->Get("oom_kill");
     }
   }
   absl::MutexLock lock(&mu_);
   const KmsgCounters& c = counters_;
-  std::map<std::string, uint64_t> by_scope = {{"global", 0}, {"memcg", 0}, {"unknown", 0}};
+  std::map<std::string, uint64_t> by_scope = {
+      {"global", 0}, {"memcg", 0}, {"unknown", 0}};
   uint64_t logged = 0;
   for (const auto& [labels, count] : c.kills) {
     sink.Add(kKills, static_cast<double>(count),
@@ -365,7 +380,9 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
     sink.Add(kLoggedKills, static_cast<double>(count), {{"scope", scope}});
   }
   if (kernel_kills) {
-    sink.Add(kUnlogged, *kernel_kills > logged ? static_cast<double>(*kernel_kills - logged) : 0);
+    sink.Add(kUnlogged, *kernel_kills > logged
+                            ? static_cast<double>(*kernel_kills - logged)
+                            : 0);
   }
   sink.Add(kInvocations, static_cast<double>(c.invocations));
   if (c.last_kill_time) sink.Add(kLastKill, *c.last_kill_time);
@@ -373,7 +390,8 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
                          ? c.recent.size() - options_.recent_kills
                          : 0;
   std::set<std::string> seen;  // one series per label set, latest wins
-  for (auto it = c.recent.rbegin(); it != c.recent.rend() - static_cast<long>(skip); ++it) {
+  for (auto it = c.recent.rbegin();
+       it != c.recent.rend() - static_cast<long>(skip); ++it) {
     if (!it->time) continue;
     const OomKill& kill = it->kill;
     Labels labels = {{"pid", absl::StrCat(kill.pid)},
@@ -386,12 +404,15 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
     if (!seen.insert(key).second) continue;
     sink.Add(kRecentKill, *it->time, std::move(labels));
   }
-  std::vector<double> bounds(kKilledMemoryBuckets.begin(), kKilledMemoryBuckets.end());
+  std::vector<double> bounds(kKilledMemoryBuckets.begin(),
+                             kKilledMemoryBuckets.end());
   for (const char* scope : {"global", "memcg"}) {
     auto found = c.memory.find(scope);
-    MemoryHistogram histogram = found == c.memory.end() ? MemoryHistogram() : found->second;
+    MemoryHistogram histogram =
+        found == c.memory.end() ? MemoryHistogram() : found->second;
     sink.AddHistogram(kKilledMemory, bounds,
-                      std::vector<uint64_t>(histogram.buckets.begin(), histogram.buckets.end()),
+                      std::vector<uint64_t>(histogram.buckets.begin(),
+                                            histogram.buckets.end()),
                       histogram.sum, histogram.count, {{"scope", scope}});
   }
   sink.Add(kRecords, static_cast<double>(c.records));
@@ -415,12 +436,13 @@ std::string KmsgCollector::KillsJson() const {
     kill.pop_back();  // '}'
     absl::StrAppend(&kill, ",\"cgroup\":");
     AppendJsonString(&kill, CgroupOf(recorded.kill));
-    absl::StrAppend(&kill, ",\"time\":",
-                    recorded.time ? absl::StrFormat("%.6f", *recorded.time) : "null",
-                    ",\"sequence\":",
-                    recorded.kill.kmsg_sequence ? absl::StrCat(*recorded.kill.kmsg_sequence)
-                                                : "null",
-                    "}");
+    absl::StrAppend(
+        &kill, ",\"time\":",
+        recorded.time ? absl::StrFormat("%.6f", *recorded.time) : "null",
+        ",\"sequence\":",
+        recorded.kill.kmsg_sequence ? absl::StrCat(*recorded.kill.kmsg_sequence)
+                                    : "null",
+        "}");
     absl::StrAppend(&out, first ? "" : ",", kill);
     first = false;
   }
@@ -429,7 +451,8 @@ std::string KmsgCollector::KillsJson() const {
 }
 
 std::vector<HttpRoute> KmsgCollector::Routes() {
-  return {{"/api/v1/kills", "application/json", [this] { return KillsJson(); }}};
+  return {
+      {"/api/v1/kills", "application/json", [this] { return KillsJson(); }}};
 }
 
 }  // namespace oom

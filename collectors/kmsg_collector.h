@@ -45,7 +45,8 @@ class KmsgCollector : public Collector {
  private:
   void Run();
   // Feeds lines from the log; returns true when a kill was counted.
-  bool Process(std::vector<std::string>* lines) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Process(std::vector<std::string>* lines)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Count(OomKill kill) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SaveState();
   double WallTime(uint64_t timestamp_us) const;

@@ -95,7 +95,9 @@ std::optional<double> DoubleField(const std::optional<std::string>& field) {
   return ParseDouble(*field);
 }
 
-std::string FormatDouble(double value) { return absl::StrFormat("%.6f", value); }
+std::string FormatDouble(double value) {
+  return absl::StrFormat("%.6f", value);
+}
 
 }  // namespace
 
@@ -116,9 +118,9 @@ std::string SerializeKmsgState(const KmsgCounters& c) {
   absl::StrAppend(&out, "\nrecords\t", c.records, "\nlost\t", c.lost,
                   "\nunrecognized\t", c.unrecognized, "\ninvocations\t",
                   c.invocations, "\npanics\t", c.panics, "\nlast_kill_time");
-  AppendNullable(&out, c.last_kill_time
-                           ? std::optional<std::string>(FormatDouble(*c.last_kill_time))
-                           : std::nullopt);
+  AppendNullable(&out, c.last_kill_time ? std::optional<std::string>(
+                                              FormatDouble(*c.last_kill_time))
+                                        : std::nullopt);
   out.push_back('\n');
   for (const auto& [labels, count] : c.kills) {
     out.append("kill");
@@ -130,15 +132,18 @@ std::string SerializeKmsgState(const KmsgCounters& c) {
   for (const auto& [scope, histogram] : c.memory) {
     out.append("memory");
     AppendField(&out, scope);
-    absl::StrAppend(&out, "\t", histogram.count, "\t", FormatDouble(histogram.sum));
-    for (uint64_t bucket : histogram.buckets) absl::StrAppend(&out, "\t", bucket);
+    absl::StrAppend(&out, "\t", histogram.count, "\t",
+                    FormatDouble(histogram.sum));
+    for (uint64_t bucket : histogram.buckets)
+      absl::StrAppend(&out, "\t", bucket);
     out.push_back('\n');
   }
   for (const RecordedKill& r : c.recent) {
     const OomKill& k = r.kill;
     out.append("recent");
-    AppendNullable(&out, r.time ? std::optional<std::string>(FormatDouble(*r.time))
-                                : std::nullopt);
+    AppendNullable(&out, r.time
+                             ? std::optional<std::string>(FormatDouble(*r.time))
+                             : std::nullopt);
     AppendNumber(&out, k.kmsg_sequence);
     AppendNumber(&out, std::optional<int64_t>(k.pid));
     AppendNullable(&out, k.comm);
@@ -172,7 +177,8 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
   ForEachLine(text, [&](std::string_view line) {
     ++line_number;
     if (!error.empty() || ended) {
-      if (error.empty()) error = absl::StrCat("line ", line_number, ": data after \"end\"");
+      if (error.empty())
+        error = absl::StrCat("line ", line_number, ": data after \"end\"");
       return;
     }
     if (!magic) {
@@ -182,9 +188,12 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
     }
     std::vector<std::optional<std::string>> f = SplitFields(line);
     const std::string& key = f[0] ? *f[0] : std::string();
-    auto bad = [&]() { error = absl::StrCat("line ", line_number, ": bad \"", key, "\" line"); };
+    auto bad = [&]() {
+      error = absl::StrCat("line ", line_number, ": bad \"", key, "\" line");
+    };
     auto counter = [&](uint64_t* field) {
-      std::optional<uint64_t> value = f.size() == 2 ? U64Field(f[1]) : std::nullopt;
+      std::optional<uint64_t> value =
+          f.size() == 2 ? U64Field(f[1]) : std::nullopt;
       if (!value) return bad();
       *field = *value;
     };
@@ -212,7 +221,8 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
       std::optional<uint64_t> count = U64Field(f[4]);
       if (!count) return bad();
       c.kills[{*f[1], *f[2], *f[3]}] = *count;
-    } else if (key == "memory" && f.size() == 4 + kKilledMemoryBuckets.size() && f[1]) {
+    } else if (key == "memory" && f.size() == 4 + kKilledMemoryBuckets.size() &&
+               f[1]) {
       MemoryHistogram h;
       std::optional<uint64_t> count = U64Field(f[2]);
       std::optional<double> sum = DoubleField(f[3]);
@@ -257,14 +267,17 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
   });
   if (!error.empty()) return absl::InvalidArgumentError(error);
   if (!magic) return absl::InvalidArgumentError("empty state file");
-  if (!ended) return absl::InvalidArgumentError("truncated state file (no \"end\" line)");
+  if (!ended)
+    return absl::InvalidArgumentError("truncated state file (no \"end\" line)");
   return c;
 }
 
-absl::Status WriteFileAtomically(const std::string& path, std::string_view content) {
+absl::Status WriteFileAtomically(const std::string& path,
+                                 std::string_view content) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot create ", tmp));
+  if (fd < 0)
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot create ", tmp));
   std::string_view rest = content;
   while (!rest.empty()) {
     ssize_t n = ::write(fd, rest.data(), rest.size());
@@ -290,7 +303,9 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
     return absl::ErrnoToStatus(err, absl::StrCat("cannot rename ", tmp));
   }
   std::size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string dir = slash == std::string::npos ? "."
+                    : slash == 0               ? "/"
+                                               : path.substr(0, slash);
   int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     ::fsync(dir_fd);

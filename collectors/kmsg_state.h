@@ -22,9 +22,9 @@ namespace oom {
 
 // Upper bounds of oom_killed_process_memory_bytes: 1 MiB to 64 GiB by 4.
 inline constexpr std::array<double, 9> kKilledMemoryBuckets = {
-    1.0 * (1 << 20), 4.0 * (1 << 20), 16.0 * (1 << 20),
+    1.0 * (1 << 20),  4.0 * (1 << 20),   16.0 * (1 << 20),
     64.0 * (1 << 20), 256.0 * (1 << 20), 1.0 * (1 << 30),
-    4.0 * (1 << 30), 16.0 * (1 << 30), 64.0 * (1 << 30)};
+    4.0 * (1 << 30),  16.0 * (1 << 30),  64.0 * (1 << 30)};
 
 struct MemoryHistogram {
   std::array<uint64_t, kKilledMemoryBuckets.size()> buckets{};  // cumulative
@@ -65,7 +65,8 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text);
 
 // Writes `content` to `path` atomically: `path`.tmp, fsync, rename, fsync of
 // the directory. The old file stays intact on any failure (a full disk).
-absl::Status WriteFileAtomically(const std::string& path, std::string_view content);
+absl::Status WriteFileAtomically(const std::string& path,
+                                 std::string_view content);
 
 }  // namespace oom
 

@@ -226,10 +226,11 @@ std::string HttpServer::LandingPage() const {
     absl::StrAppend(&html, " &middot; <a href=\"", HtmlEscape(route.path),
                     "\">", HtmlEscape(route.path), "</a>");
   }
-  absl::StrAppend(&html, "</p>\n"
-      "<h2>Collectors</h2>\n<table>\n"
-      "<tr><th>Collector</th><th>Last scrape</th><th>Status</th>"
-      "<th>Duration</th></tr>\n");
+  absl::StrAppend(&html,
+                  "</p>\n"
+                  "<h2>Collectors</h2>\n<table>\n"
+                  "<tr><th>Collector</th><th>Last scrape</th><th>Status</th>"
+                  "<th>Duration</th></tr>\n");
   for (const CollectorStatus& status : registry_->Statuses()) {
     std::string when = "not yet scraped";
     std::string state = "<td>&ndash;</td>";

@@ -93,7 +93,7 @@ bool ParseInput(int fd, bool summary, std::FILE* out, Totals* totals) {
     std::string scope(ScopeName(kill.scope));
     ++totals->by_scope[scope.empty() ? "(unknown)" : scope];
     ++totals->by_comm[kill.comm.value_or("(unknown)")];
-    ++totals->by_cgroup[kill.task_memcg ? *kill.task_memcg
+    ++totals->by_cgroup[kill.task_memcg  ? *kill.task_memcg
                         : kill.oom_memcg ? *kill.oom_memcg
                                          : "(unknown)"];
   }
@@ -105,10 +105,11 @@ bool ParseInput(int fd, bool summary, std::FILE* out, Totals* totals) {
 
 void PrintCounts(std::FILE* out, const char* title,
                  const std::map<std::string, uint64_t>& counts) {
-  std::vector<std::pair<std::string, uint64_t>> sorted(counts.begin(), counts.end());
-  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    return a.second > b.second;
-  });
+  std::vector<std::pair<std::string, uint64_t>> sorted(counts.begin(),
+                                                       counts.end());
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
   std::fprintf(out, "%s:\n", title);
   for (const auto& [name, count] : sorted) {
     std::fprintf(out, "  %8llu  %s\n", static_cast<unsigned long long>(count),
@@ -129,8 +130,10 @@ int RunParseCommand(const std::vector<std::string>& args, std::FILE* in,
     } else if (!only_files && (arg == "-h" || arg == "--help")) {
       std::fputs(
           "usage: oom_exporter parse [--summary] [FILE...]\n\n"
-          "Reads kernel logs (dmesg, dmesg -T/-H, journalctl -k, syslog files,\n"
-          "/dev/kmsg records; stdin when no FILE or \"-\") and prints one JSON\n"
+          "Reads kernel logs (dmesg, dmesg -T/-H, journalctl -k, syslog "
+          "files,\n"
+          "/dev/kmsg records; stdin when no FILE or \"-\") and prints one "
+          "JSON\n"
           "object per OOM kill, or with --summary the counts per scope, comm\n"
           "and cgroup.\n",
           out);
@@ -149,7 +152,8 @@ int RunParseCommand(const std::vector<std::string>& args, std::FILE* in,
 
   Totals totals;
   for (const std::string& file : files) {
-    int fd = file == "-" ? ::fileno(in) : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd =
+        file == "-" ? ::fileno(in) : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       std::fprintf(err, "oom_exporter parse: %s: %s\n", file.c_str(),
                    std::strerror(errno));

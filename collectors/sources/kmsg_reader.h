@@ -29,7 +29,8 @@ class KmsgReader {
 
   // Opens `path` for reading. PermissionDenied says what to grant when the
   // kernel refuses (kernel.dmesg_restrict=1 needs CAP_SYSLOG).
-  static absl::StatusOr<std::unique_ptr<KmsgReader>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<KmsgReader>> Open(
+      const std::string& path);
 
   ~KmsgReader();
   KmsgReader(const KmsgReader&) = delete;

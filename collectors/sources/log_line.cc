@@ -7,9 +7,12 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+  return s.size() >= suffix.size() &&
+         s.substr(s.size() - suffix.size()) == suffix;
 }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAlpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // Consumes a run of digits; returns how many.
 std::size_t SkipDigits(std::string_view s, std::size_t pos) {
@@ -57,7 +60,8 @@ bool IsCtimeStamp(std::string_view inner) {
 // dmesg -H wall-clock marker "Oct28 16:58" (any month language).
 bool IsRelativeMarker(std::string_view inner) {
   std::size_t space = inner.rfind(' ');
-  if (space == std::string_view::npos || space + 6 != inner.size()) return false;
+  if (space == std::string_view::npos || space + 6 != inner.size())
+    return false;
   std::string_view clock = inner.substr(space + 1);
   return IsDigit(clock[0]) && IsDigit(clock[1]) && clock[2] == ':' &&
          IsDigit(clock[3]) && IsDigit(clock[4]) && space >= 2 &&
@@ -149,7 +153,8 @@ std::size_t SyslogStampEnd(std::string_view s) {
 bool StripSyslogPrefix(std::string_view* text, LogLine* out) {
   std::string_view s = *text;
   std::size_t stamp_end = SyslogStampEnd(s);
-  if (stamp_end == 0 || stamp_end >= s.size() || s[stamp_end] != ' ') return false;
+  if (stamp_end == 0 || stamp_end >= s.size() || s[stamp_end] != ' ')
+    return false;
   std::size_t pos = stamp_end + 1;
   std::string_view tag;
   for (int token = 0; token < 5 && pos < s.size(); ++token) {
@@ -171,7 +176,8 @@ bool StripSyslogPrefix(std::string_view* text, LogLine* out) {
   // "<3>" before a console stamp.
   if (message.size() > 3 && message[0] == '<' && IsDigit(message[1])) {
     std::size_t close = message.find('>');
-    if (close != std::string_view::npos && close <= 4) message.remove_prefix(close + 1);
+    if (close != std::string_view::npos && close <= 4)
+      message.remove_prefix(close + 1);
   }
   // rsyslog keeps the kernel's own "[seconds]"; the syslog stamp stays.
   LogLine inner;
@@ -186,7 +192,8 @@ bool StripSyslogPrefix(std::string_view* text, LogLine* out) {
 std::optional<KmsgHeader> ParseKmsgHeader(std::string_view record,
                                           std::string_view* text) {
   std::size_t semicolon = record.find(';');
-  if (semicolon == std::string_view::npos || semicolon > 96) return std::nullopt;
+  if (semicolon == std::string_view::npos || semicolon > 96)
+    return std::nullopt;
   std::string_view head = record.substr(0, semicolon);
   KmsgHeader header;
   std::string_view fields[4];
@@ -227,7 +234,8 @@ bool UnescapeKmsg(std::string_view text, std::string* out) {
   for (std::size_t i = first; i < text.size(); ++i) {
     if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x' &&
         hex(text[i + 2]) >= 0 && hex(text[i + 3]) >= 0) {
-      out->push_back(static_cast<char>(hex(text[i + 2]) * 16 + hex(text[i + 3])));
+      out->push_back(
+          static_cast<char>(hex(text[i + 2]) * 16 + hex(text[i + 3])));
       i += 3;
     } else {
       out->push_back(text[i]);
@@ -244,15 +252,17 @@ void ParseLogLine(std::string_view line, LogLine* out) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
 
   // kmsg dictionary lines (" SUBSYSTEM=...") belong to the record before.
-  if (!line.empty() && line[0] == ' ' && line.find('=') != std::string_view::npos &&
+  if (!line.empty() && line[0] == ' ' &&
+      line.find('=') != std::string_view::npos &&
       line.find(' ', 1) == std::string_view::npos) {
     out->is_kernel = false;
     out->text = {};
     return;
   }
   // "> " quoting, possibly nested.
-  while (!line.empty() && (line[0] == '>' || (line[0] == ' ' && line.size() > 1 &&
-                                              line[1] == '>'))) {
+  while (!line.empty() &&
+         (line[0] == '>' ||
+          (line[0] == ' ' && line.size() > 1 && line[1] == '>'))) {
     line.remove_prefix(line[0] == '>' ? 1 : 2);
     if (!line.empty() && line[0] == ' ') line.remove_prefix(1);
   }

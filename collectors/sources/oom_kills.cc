@@ -45,7 +45,10 @@ void AppendOptionalString(std::string* out,
 // Length of the valid UTF-8 sequence at s[i], or 0.
 std::size_t Utf8Length(std::string_view s, std::size_t i) {
   unsigned char c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4
+                  : c >= 0xe0            ? 3
+                  : c >= 0xc2            ? 2
+                                         : 0;
   if (n == 0 || c > 0xf4 || i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
@@ -195,8 +198,8 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       break;
   }
 
-  if (msg.kind == OomMessageKind::kSummary && msg.pid && amendable_pid_ == msg.pid &&
-      !event_open_) {
+  if (msg.kind == OomMessageKind::kSummary && msg.pid &&
+      amendable_pid_ == msg.pid && !event_open_) {
     OomKill amendment;
     amendment.pid = *msg.pid;
     amendment.scope = msg.scope;
@@ -237,7 +240,8 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       return;
     case OomMessageKind::kGroup:
       context_.group = true;
-      if (context_.oom_memcg.empty()) context_.oom_memcg = std::string(msg.oom_memcg);
+      if (context_.oom_memcg.empty())
+        context_.oom_memcg = std::string(msg.oom_memcg);
       return;
     case OomMessageKind::kAlreadyExiting:
       event_open_ = false;  // the killer ran and chose to kill nobody
@@ -282,8 +286,9 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
     }
     case OomMessageKind::kKill: {
       int64_t pid = *msg.pid;
-      if (group_member && std::find(context_.killed.begin(), context_.killed.end(),
-                                    pid) != context_.killed.end()) {
+      if (group_member &&
+          std::find(context_.killed.begin(), context_.killed.end(), pid) !=
+              context_.killed.end()) {
         return;  // memory.oom.group prints its first victim twice
       }
       OomKill kill;

@@ -71,7 +71,7 @@ class KillAssembler {
  public:
   // What the assembler tells its user, beyond kills.
   struct Events {
-    std::vector<OomKill> kills;       // newly counted, in log order
+    std::vector<OomKill> kills;        // newly counted, in log order
     std::vector<int64_t> reaped_pids;  // reaper lines for kills counted before
     // A summary printed after its kill line (some log collectors reorder
     // lines of one OOM): fields to fill in where the kill counted before

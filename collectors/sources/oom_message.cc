@@ -12,7 +12,8 @@ constexpr std::string_view kInvoked = " invoked oom-killer: ";
 constexpr std::string_view kReaper = "oom_reaper: ";
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+  return s.size() >= suffix.size() &&
+         s.substr(s.size() - suffix.size()) == suffix;
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -72,7 +73,8 @@ void TakeSizes(std::string_view s, OomMessage* msg) {
     std::string_view value = token.substr(colon + 1);
     // The number, without "kB" or whatever a paste glued to it.
     std::size_t digits = value[0] == '-' ? 1 : 0;
-    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
+    while (digits < value.size() && value[digits] >= '0' &&
+           value[digits] <= '9') {
       ++digits;
     }
     value = value.substr(0, digits);
@@ -101,10 +103,11 @@ void TakeSizes(std::string_view s, OomMessage* msg) {
 // Kill lines of every era (after "Killed process "):
 //   6.18   2555 (python3) total-vm:75160kB, anon-rss:65152kB, file-rss:6628kB,
 //          shmem-rss:0kB, UID:0 pgtables:188kB oom_score_adj:0
-//   4.9    1234 (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB, shmem-rss:...kB
-//   3.10   1234 (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB
-//   el7    1234 (java), UID 1000, total-vm:...kB, ..., shmem-rss:...kB
-//   el6    1234, UID 1000, (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB
+//   4.9    1234 (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB,
+//   shmem-rss:...kB 3.10   1234 (java) total-vm:...kB, anon-rss:...kB,
+//   file-rss:...kB el7    1234 (java), UID 1000, total-vm:...kB, ...,
+//   shmem-rss:...kB el6    1234, UID 1000, (java) total-vm:...kB,
+//   anon-rss:...kB, file-rss:...kB
 bool ParseKillTail(std::string_view s, OomMessage* msg) {
   std::string_view probe = s;
   std::optional<int64_t> pid = TakeInt(&probe);
@@ -262,8 +265,9 @@ OomMessage ParseOomMessage(std::string_view text) {
     if (StartsWith(s, "reaped process ")) {
       // "oom_reaper: reaped process 2555 (python3), now anon-rss:0kB, ..."
       s.remove_prefix(15);
-      msg.kind = TakePidComm(&s, "), now ", &msg) ? OomMessageKind::kReaped
-                                                  : OomMessageKind::kUnrecognized;
+      msg.kind = TakePidComm(&s, "), now ", &msg)
+                     ? OomMessageKind::kReaped
+                     : OomMessageKind::kUnrecognized;
     } else if (StartsWith(s, "unable to reap pid:")) {
       // "oom_reaper: unable to reap pid:2555 (python3)"
       s.remove_prefix(19);
@@ -287,8 +291,10 @@ OomMessage ParseOomMessage(std::string_view text) {
     return msg;
   }
   if (StartsWith(text, "Tasks in ")) {
-    // "Tasks in /kubepods/pod1 are going to be killed due to memory.oom.group set"
-    std::size_t are = text.find(" are going to be killed due to memory.oom.group");
+    // "Tasks in /kubepods/pod1 are going to be killed due to memory.oom.group
+    // set"
+    std::size_t are =
+        text.find(" are going to be killed due to memory.oom.group");
     if (are != std::string_view::npos) {
       msg.kind = OomMessageKind::kGroup;
       msg.oom_memcg = text.substr(9, are - 9);
@@ -310,7 +316,8 @@ OomMessage ParseOomMessage(std::string_view text) {
   // "Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is
   //  enabled", "... Out of memory and no killable processes...",
   // "... System is deadlocked on memory"
-  if (text.find("Out of memory and no killable processes") != std::string_view::npos ||
+  if (text.find("Out of memory and no killable processes") !=
+          std::string_view::npos ||
       text.find("System is deadlocked on memory") != std::string_view::npos ||
       (StartsWith(text, "Kernel panic - not syncing: ") &&
        text.find("ut of memory") != std::string_view::npos)) {

@@ -16,16 +16,16 @@ namespace oom {
 enum class OomScope { kGlobal, kMemcg };
 
 enum class OomMessageKind {
-  kNone,            // not an OOM-killer line
-  kUnrecognized,    // starts like one but could not be parsed
-  kHeader,          // "<comm> invoked oom-killer: gfp_mask=..."
-  kSelection,       // "[<msg>: ]Kill process N (comm) score S or sacrifice child"
-  kKill,            // "[<msg>: ]Killed process N (comm) total-vm:..."
-  kSummary,         // "oom-kill:constraint=...,task=comm,pid=N,uid=N"; pid
-                    // unset when the line was cut short
-  kTaskIn,          // "Task in X killed as a result of limit of Y"
-  kGroup,           // "Tasks in X are going to be killed due to memory.oom.group set"
-  kReaped,          // "oom_reaper: reaped process N (comm), now anon-rss:..."
+  kNone,          // not an OOM-killer line
+  kUnrecognized,  // starts like one but could not be parsed
+  kHeader,        // "<comm> invoked oom-killer: gfp_mask=..."
+  kSelection,     // "[<msg>: ]Kill process N (comm) score S or sacrifice child"
+  kKill,          // "[<msg>: ]Killed process N (comm) total-vm:..."
+  kSummary,       // "oom-kill:constraint=...,task=comm,pid=N,uid=N"; pid
+                  // unset when the line was cut short
+  kTaskIn,        // "Task in X killed as a result of limit of Y"
+  kGroup,   // "Tasks in X are going to be killed due to memory.oom.group set"
+  kReaped,  // "oom_reaper: reaped process N (comm), now anon-rss:..."
   kUnableToReap,    // "oom_reaper: unable to reap pid:N (comm)"
   kAlreadyExiting,  // "<msg>: OOM victim N (comm) is already exiting. Skip ..."
   kPanic,           // "Kernel panic - not syncing: Out of memory...", ...

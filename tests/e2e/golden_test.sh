@@ -6,8 +6,9 @@
 #   tests/e2e/golden_test.sh build/oom_exporter            # check
 #   UPDATE_GOLDEN=1 tests/e2e/golden_test.sh build/oom_exporter   # rewrite
 #
-# Only values that change from run to run are masked: collector durations and
-# the git revision in oom_exporter_build_info.
+# Only values that change from run to run are masked: collector durations,
+# the git revision in oom_exporter_build_info, and the wall-clock times of
+# kills (a fixture's kernel timestamps are converted with today's boot time).
 
 BINARY=${1:?usage: golden_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,8 @@ source tests/e2e/lib.sh
 
 GOLDEN=tests/golden/e2e-output.txt
 
-start_exporter --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys
+start_exporter --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys \
+  --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=
 curl -fsS "http://127.0.0.1:$PORT/metrics" >"$E2E_TMP/scrape.txt"
 stop_exporter
 
@@ -28,6 +30,8 @@ fi
 sed -E \
   -e 's/^(oom_scrape_collector_duration_seconds\{[^}]*\}) .*/\1 <duration>/' \
   -e 's/revision="[^"]*"/revision="<revision>"/' \
+  -e 's/^(oom_kill_last_timestamp_seconds) .*/\1 <time>/' \
+  -e 's/^(oom_recent_kill_timestamp_seconds\{[^}]*\}) .*/\1 <time>/' \
   "$E2E_TMP/scrape.txt" |
   # Families sorted by name, each as HELP, TYPE, then its samples sorted.
   awk '/^# HELP /{family=$3; print family " 0 " $0; next}

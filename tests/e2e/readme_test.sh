@@ -24,11 +24,12 @@ sed -n 's/^# TYPE \(oom_[a-z0-9_]*\) \([a-z]*\)$/\1 \2/p' tests/golden/e2e-outpu
 same "README metrics table matches tests/golden/e2e-output.txt" \
   "$E2E_TMP/readme_metrics" "$E2E_TMP/golden_metrics"
 
-# Flags: README's flag table against --help (collector flags aside).
+# Flags: README's flag table against --help (the --[no-]collector.NAME
+# toggles aside: the collector table covers them).
 "$BINARY" --help >"$E2E_TMP/help"
-grep -o -- '--[a-z][a-z.-]*' "$E2E_TMP/help" | grep -v collector | sort -u >"$E2E_TMP/help_flags"
-sed -n '/^## Flags/,/^## /p' README.md | grep '^| `--' | grep -o -- '`--[a-z][a-z.-]*' |
-  tr -d '`' | grep -v collector | sort -u >"$E2E_TMP/readme_flags"
+sed -n 's/^  \(-h, \)\{0,1\}\(--[a-z][a-z.-]*\).*/\2/p' "$E2E_TMP/help" | sort -u >"$E2E_TMP/help_flags"
+sed -n '/^## Flags/,/^## /p' README.md | grep '^| `-' | cut -d'|' -f2 |
+  grep -o -- '--[a-z][a-z.-]*' | grep -v '\.$' | sort -u >"$E2E_TMP/readme_flags"
 same "README flag table matches --help" "$E2E_TMP/readme_flags" "$E2E_TMP/help_flags"
 
 # Collectors: every --[no-]collector.NAME of --help has a row in README.

@@ -1,0 +1,368 @@
+// The kmsg collector on files of real /dev/kmsg records (this machine's,
+// tests/fixtures/kmsg/records.kmsg: three memcg OOM kills), through
+// restarts, appended records, lost records, reboots and broken state files.
+
+#include "collectors/kmsg_collector.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "collectors/util/log.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_tree.h"
+
+namespace oom {
+namespace {
+
+using ::oom::testing::ReadSourceFile;
+using ::oom::testing::TempTree;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kBootId[] = "591a4f42-9d77-4508-8a4f-516389029cb8";
+
+// A kill of one more process, as this machine's kernel logged it, with
+// sequence numbers after those of records.kmsg (which end at 1207).
+std::string KillRecords(uint64_t first_sequence, int pid,
+                        const std::string& comm, const std::string& cgroup) {
+  return absl::StrCat(
+      "4,", first_sequence, ",1600000000,-;", comm,
+      " invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+      "oom_score_adj=0\n",
+      "6,", first_sequence + 1,
+      ",1600000100,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),"
+      "cpuset=/,"
+      "mems_allowed=0,oom_memcg=",
+      cgroup, ",task_memcg=", cgroup, ",task=", comm, ",pid=", pid, ",uid=0\n",
+      "3,", first_sequence + 2,
+      ",1600000200,-;Memory cgroup out of memory: Killed process ", pid, " (",
+      comm,
+      ") total-vm:75160kB, anon-rss:65280kB, file-rss:6552kB, shmem-rss:0kB, "
+      "UID:0 "
+      "pgtables:188kB oom_score_adj:0\n");
+}
+
+struct Sample {
+  std::string name;
+  Labels labels;
+  double value;
+};
+
+std::vector<Sample> Collect(KmsgCollector& collector,
+                            absl::Status* status = nullptr) {
+  MetricSink sink;
+  absl::Status result = collector.Collect(sink);
+  if (status != nullptr) *status = result;
+  std::vector<Sample> out;
+  for (const auto& family : sink.TakeFamilies()) {
+    for (const auto& metric : family.metric) {
+      Labels labels;
+      for (const auto& label : metric.label)
+        labels.emplace_back(label.name, label.value);
+      double value =
+          family.type == prometheus::MetricType::Counter ? metric.counter.value
+          : family.type == prometheus::MetricType::Gauge ? metric.gauge.value
+                                                         : -1;
+      if (family.type == prometheus::MetricType::Histogram) {
+        value = static_cast<double>(metric.histogram.sample_count);
+      }
+      out.push_back({family.name, std::move(labels), value});
+    }
+  }
+  return out;
+}
+
+std::optional<double> Value(const std::vector<Sample>& samples,
+                            const std::string& name,
+                            const Labels& labels = {}) {
+  for (const Sample& sample : samples) {
+    if (sample.name != name) continue;
+    bool all = true;
+    for (const auto& wanted : labels) {
+      bool found = false;
+      for (const auto& label : sample.labels) found |= label == wanted;
+      all &= found;
+    }
+    if (all) return sample.value;
+  }
+  return std::nullopt;
+}
+
+int Count(const std::vector<Sample>& samples, const std::string& name) {
+  int n = 0;
+  for (const Sample& sample : samples) n += sample.name == name;
+  return n;
+}
+
+Labels Kill(const std::string& cgroup, const std::string& comm = "python3") {
+  return {{"scope", "memcg"}, {"cgroup", cgroup}, {"comm", comm}};
+}
+
+std::vector<std::string>* g_log = nullptr;
+void CaptureLog(std::string_view line) { g_log->emplace_back(line); }
+
+class KmsgCollectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tree_.WriteFile("proc/sys/kernel/random/boot_id",
+                    std::string(kBootId) + "\n");
+    tree_.WriteFile("proc/vmstat", "oom_kill 3\n");
+    tree_.WriteFile("kmsg", ReadSourceFile("tests/fixtures/kmsg/records.kmsg"));
+    g_log = &log_;
+    SetLogSinkForTesting(&CaptureLog);
+  }
+  void TearDown() override {
+    SetLogSinkForTesting(nullptr);
+    g_log = nullptr;
+  }
+
+  std::unique_ptr<KmsgCollector> Start(KmsgOptions options = {}) {
+    options.path = tree_.root() + "/kmsg";
+    if (options.state_file == KmsgOptions().state_file) {
+      options.state_file = tree_.root() + "/state/kmsg.state";
+    }
+    FsRoots roots;
+    roots.procfs = tree_.root() + "/proc";
+    return std::make_unique<KmsgCollector>(roots, options);
+  }
+
+  void Append(const std::string& text) {
+    std::ofstream out(tree_.root() + "/kmsg", std::ios::app);
+    out << text;
+  }
+
+  // Polls until `name{labels}` reaches `want` or 10 s pass (a deadline for
+  // the follower thread, not a speed requirement).
+  bool WaitFor(KmsgCollector& collector, const std::string& name,
+               const Labels& labels, double want) {
+    for (int i = 0; i < 200; ++i) {
+      if (Value(Collect(collector), name, labels) == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  TempTree tree_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(KmsgCollectorTest, CountsTheKillsOfTheRing) {
+  auto collector = Start();
+  absl::Status status;
+  std::vector<Sample> s = Collect(*collector, &status);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(Value(s, "oom_kills_total", Kill("/corpus_a")), 1);
+  EXPECT_EQ(Value(s, "oom_kills_total", Kill("/corpus_b")), 2);
+  EXPECT_EQ(Count(s, "oom_kills_total"), 2);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 3);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "global"}}), 0);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "unknown"}}), 0);
+  EXPECT_EQ(Value(s, "oom_killer_invocations_total"), 3);
+  EXPECT_EQ(Value(s, "oom_kills_unlogged"), 0);  // vmstat says 3 too
+  EXPECT_EQ(Value(s, "oom_kmsg_records_total"), 235);
+  // The file starts at sequence 973: records 0..972 were never seen.
+  EXPECT_EQ(Value(s, "oom_kmsg_lost_records_total"), 973);
+  EXPECT_EQ(Value(s, "oom_kmsg_unrecognized_records_total"), 0);
+  EXPECT_EQ(Value(s, "oom_killed_process_memory_bytes", {{"scope", "memcg"}}),
+            3);
+  EXPECT_EQ(Count(s, "oom_recent_kill_timestamp_seconds"), 3);
+  EXPECT_TRUE(Value(s, "oom_recent_kill_timestamp_seconds",
+                    {{"pid", "25121"},
+                     {"cgroup", "/corpus_a"},
+                     {"constraint", "CONSTRAINT_MEMCG"}})
+                  .has_value());
+  EXPECT_TRUE(Value(s, "oom_kill_last_timestamp_seconds").has_value());
+
+  std::string json = collector->KillsJson();
+  EXPECT_THAT(json, HasSubstr(absl::StrCat("{\"boot_id\":\"", kBootId,
+                                           "\",\"kills\":[")));
+  EXPECT_THAT(
+      json,
+      HasSubstr("\"pid\":25121,\"comm\":\"python3\",\"scope\":\"memcg\""));
+  EXPECT_THAT(json, HasSubstr("\"sequence\":1207}"));
+  ASSERT_EQ(collector->Routes().size(), 1u);
+  EXPECT_EQ(collector->Routes()[0].path, "/api/v1/kills");
+  EXPECT_EQ(collector->Routes()[0].body(), json);
+}
+
+TEST_F(KmsgCollectorTest, UnloggedKillsShowTheDifferenceWithVmstat) {
+  tree_.WriteFile("proc/vmstat", "oom_kill 5\n");
+  auto collector = Start();
+  EXPECT_EQ(Value(Collect(*collector), "oom_kills_unlogged"), 2);
+}
+
+TEST_F(KmsgCollectorTest, ARestartCountsNothingTwice) {
+  {
+    auto first = Start();
+    EXPECT_EQ(
+        Value(Collect(*first), "oom_logged_kills_total", {{"scope", "memcg"}}),
+        3);
+  }
+  auto second = Start();
+  std::vector<Sample> s = Collect(*second);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 3);
+  EXPECT_EQ(Value(s, "oom_kills_total", Kill("/corpus_b")), 2);
+  EXPECT_EQ(Value(s, "oom_killer_invocations_total"), 3);
+  EXPECT_EQ(Value(s, "oom_kmsg_records_total"), 235);
+  EXPECT_EQ(Value(s, "oom_kmsg_lost_records_total"), 973);
+  EXPECT_EQ(Count(s, "oom_recent_kill_timestamp_seconds"), 3);
+}
+
+TEST_F(KmsgCollectorTest, KillsWhileTheExporterWasDownAreCountedOnce) {
+  Start().reset();
+  Append(KillRecords(1208, 4242, "down_hog", "/while_down"));
+  auto collector = Start();
+  std::vector<Sample> s = Collect(*collector);
+  EXPECT_EQ(Value(s, "oom_kills_total", Kill("/while_down", "down_hog")), 1);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 4);
+  EXPECT_EQ(Value(s, "oom_kmsg_records_total"), 238);
+  EXPECT_EQ(Value(s, "oom_kmsg_lost_records_total"), 973);
+  Start().swap(collector);  // and once more: still 4
+  EXPECT_EQ(Value(Collect(*collector), "oom_logged_kills_total",
+                  {{"scope", "memcg"}}),
+            4);
+}
+
+TEST_F(KmsgCollectorTest, RecordsOverwrittenWhileDownAreCountedAsLost) {
+  Start().reset();
+  // The ring moved on by 500 records while the exporter was down.
+  tree_.WriteFile("kmsg", KillRecords(1708, 4343, "late_hog", "/late"));
+  auto collector = Start();
+  std::vector<Sample> s = Collect(*collector);
+  EXPECT_EQ(Value(s, "oom_kmsg_lost_records_total"), 973 + 500);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 4);
+}
+
+TEST_F(KmsgCollectorTest, ANewBootStartsFromZero) {
+  Start().reset();
+  tree_.WriteFile("proc/sys/kernel/random/boot_id",
+                  "11111111-2222-3333-4444-555555555555\n");
+  tree_.WriteFile("kmsg", KillRecords(40, 77, "new_boot", "/fresh"));
+  auto collector = Start();
+  std::vector<Sample> s = Collect(*collector);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 1);
+  EXPECT_EQ(Value(s, "oom_kills_total", Kill("/corpus_a")), std::nullopt);
+  EXPECT_EQ(Value(s, "oom_kills_total", Kill("/fresh", "new_boot")), 1);
+  EXPECT_EQ(Value(s, "oom_kmsg_lost_records_total"), 40);
+}
+
+TEST_F(KmsgCollectorTest, FollowsRecordsAsTheyArrive) {
+  auto collector = Start();
+  Append(KillRecords(1208, 5150, "live_hog", "/live"));
+  EXPECT_TRUE(
+      WaitFor(*collector, "oom_kills_total", Kill("/live", "live_hog"), 1));
+  EXPECT_EQ(Value(Collect(*collector), "oom_logged_kills_total",
+                  {{"scope", "memcg"}}),
+            4);
+  EXPECT_THAT(collector->KillsJson(), HasSubstr("\"pid\":5150"));
+}
+
+TEST_F(KmsgCollectorTest, ASummaryWhoseKillLineNeverComesIsCountedWhenQuiet) {
+  auto collector = Start();
+  std::string records = KillRecords(1208, 6160, "cut_hog", "/cut");
+  records = records.substr(0, records.rfind("3,1210"));  // drop the kill line
+  Append(records);
+  EXPECT_TRUE(
+      WaitFor(*collector, "oom_kills_total", Kill("/cut", "cut_hog"), 1));
+}
+
+TEST_F(KmsgCollectorTest, ABrokenStateFileMeansCountingFromTheRing) {
+  for (const char* broken :
+       {"garbage\n", "oom_exporter-kmsg-state 1\nboot_id\tx\nlast_sequence\t99",
+        "oom_exporter-kmsg-state 1\nrecords\tmany\nend\n", ""}) {
+    tree_.WriteFile("state/kmsg.state", broken);
+    log_.clear();
+    auto collector = Start();
+    std::vector<Sample> s = Collect(*collector);
+    EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 3)
+        << broken;
+    bool warned = false;
+    for (const std::string& line : log_)
+      warned |= line.find("state file unusable") != std::string::npos;
+    EXPECT_TRUE(warned) << "no warning for \"" << broken << "\"";
+  }
+}
+
+TEST_F(KmsgCollectorTest, AnUnwritableStateFileIsLoggedAndCountingGoesOn) {
+  tree_.WriteFile("not_a_dir", "x");
+  KmsgOptions options;
+  options.state_file = tree_.root() + "/not_a_dir/kmsg.state";
+  auto collector = Start(options);
+  EXPECT_EQ(Value(Collect(*collector), "oom_logged_kills_total",
+                  {{"scope", "memcg"}}),
+            3);
+  bool warned = false;
+  for (const std::string& line : log_) {
+    warned |= line.find("level=warn") != std::string::npos &&
+              line.find("state file unavailable") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+}
+
+TEST_F(KmsgCollectorTest, TwoExportersNeverShareAStateFile) {
+  auto first = Start();
+  log_.clear();
+  auto second = Start();
+  bool refused = false;
+  for (const std::string& line : log_) {
+    refused |= line.find("another oom_exporter uses this kmsg state file") !=
+               std::string::npos;
+  }
+  EXPECT_TRUE(refused);
+  // Both still count.
+  EXPECT_EQ(
+      Value(Collect(*second), "oom_logged_kills_total", {{"scope", "memcg"}}),
+      3);
+}
+
+TEST_F(KmsgCollectorTest, SeriesBeyondTheCapFoldIntoOther) {
+  Append(KillRecords(1208, 1, "a", "/x1") + KillRecords(1211, 2, "b", "/x2"));
+  KmsgOptions options;
+  options.max_series = 2;
+  options.state_file = "";
+  auto collector = Start(options);
+  std::vector<Sample> s = Collect(*collector);
+  EXPECT_EQ(Count(s, "oom_kills_total"), 3);
+  EXPECT_EQ(Value(s, "oom_kills_total", Kill("(other)", "(other)")), 2);
+  EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 5);
+}
+
+TEST_F(KmsgCollectorTest, RecentKillsAreBounded) {
+  KmsgOptions options;
+  options.recent_kills = 2;
+  options.api_kills = 1;
+  options.state_file = "";
+  auto collector = Start(options);
+  EXPECT_EQ(Count(Collect(*collector), "oom_recent_kill_timestamp_seconds"), 2);
+  std::string json = collector->KillsJson();
+  EXPECT_THAT(json, HasSubstr("\"pid\":25325"));
+  EXPECT_THAT(json, Not(HasSubstr("\"pid\":25121")));
+}
+
+TEST_F(KmsgCollectorTest, AnUnreadableLogFailsOnlyThisCollector) {
+  KmsgOptions options;
+  options.state_file = "";
+  FsRoots roots;
+  roots.procfs = tree_.root() + "/proc";
+  options.path = tree_.root() + "/no_such_kmsg";
+  KmsgCollector collector(roots, options);
+  absl::Status status;
+  std::vector<Sample> s = Collect(collector, &status);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("no_such_kmsg"));
+  EXPECT_TRUE(s.empty());
+}
+
+}  // namespace
+}  // namespace oom
