@@ -159,7 +159,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
         enabled[static_cast<std::size_t>(info - known.data())] = false;
         continue;
       }
-      if (absl::StartsWith(name, "collector.")) {
+      if (absl::StartsWith(name, "collector.") &&
+          name.find('.', 10) == absl::string_view::npos) {
         absl::string_view collector = name.substr(10);
         const CollectorInfo* info = Find(known, collector);
         if (info == nullptr) return UnknownCollector(name, collector, known);

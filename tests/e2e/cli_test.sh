@@ -84,4 +84,30 @@ else
 fi
 stop_exporter
 
+# Without the right to read the kernel log (here: a record file only root may
+# read, for an exporter running as nobody) the kmsg collector fails alone,
+# and the exporter says in one line what to grant.
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+  secret="$E2E_TMP/kmsg-root-only"
+  cp tests/fixtures/kmsg/records.kmsg "$secret"
+  chmod 600 "$secret"
+  EXPORTER_PREFIX=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  start_exporter --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys \
+    "--collector.kmsg.path=$secret" --collector.kmsg.state-file=
+  check_http /metrics 200 'oom_scrape_collector_success\{collector="kmsg"\} 0'
+  check_http /metrics 200 'oom_scrape_collector_success\{collector="memory"\} 1'
+  check_http /metrics 200 '^oom_kernel_kills_total 1$'
+  stop_exporter || true
+  CHECKS=$((CHECKS + 1))
+  grants=$(grep -c 'collector failed" collector=kmsg .*CAP_SYSLOG' "$E2E_TMP/exporter.log" || true)
+  if [[ "$grants" == 1 ]]; then
+    pass "one log line says to grant CAP_SYSLOG"
+  else
+    fail "want one CAP_SYSLOG line, got $grants: $(cat "$E2E_TMP/exporter.log")"
+  fi
+  EXPORTER_PREFIX=()
+else
+  echo "skip: the permission check needs root and setpriv to run the exporter as nobody"
+fi
+
 finish cli_test "$CHECKS"

@@ -7,6 +7,7 @@ set -euo pipefail
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/oom_e2e.XXXXXX")
 EXPORTER_PID=""
 PORT=""
+EXPORTER_PREFIX=()  # e.g. (setpriv --reuid=65534 ...) to run it as another user
 FAILURES=0
 
 cleanup() {
@@ -26,7 +27,7 @@ pass() { echo "ok: $*"; }
 # waits for its "listening" log line and sets PORT and EXPORTER_PID.
 start_exporter() {
   local log="$E2E_TMP/exporter.log"
-  "$BINARY" --web.listen-address=127.0.0.1:0 "$@" 2>"$log" &
+  "${EXPORTER_PREFIX[@]}" "$BINARY" --web.listen-address=127.0.0.1:0 "$@" 2>"$log" &
   EXPORTER_PID=$!
   for _ in $(seq 1 100); do
     PORT=$(sed -n 's/.*msg=listening address=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")

@@ -110,6 +110,40 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
   EXPECT_THAT(ErrorOf({"--"}), HasSubstr("unexpected argument \"--\""));
 }
 
+TEST(FlagsTest, KmsgCollectorOptions) {
+  absl::StatusOr<Flags> flags = Parse({});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_EQ(flags->kmsg.path, "/dev/kmsg");
+  EXPECT_EQ(flags->kmsg.state_file, "/var/lib/oom_exporter/kmsg.state");
+  EXPECT_EQ(flags->kmsg.max_series, 1000u);
+  EXPECT_EQ(flags->kmsg.recent_kills, 10u);
+  EXPECT_EQ(flags->kmsg.api_kills, 100u);
+
+  flags = Parse({"--collector.kmsg.path=/tmp/k",
+                 "--collector.kmsg.state-file=", "--collector.kmsg.max-series",
+                 "5", "--collector.kmsg.recent-kills=3",
+                 "--collector.kmsg.api-kills=7"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->kmsg.path, "/tmp/k");
+  EXPECT_EQ(flags->kmsg.state_file, "");
+  EXPECT_EQ(flags->kmsg.max_series, 5u);
+  EXPECT_EQ(flags->kmsg.recent_kills, 3u);
+  EXPECT_EQ(flags->kmsg.api_kills, 7u);
+  // Collector toggles are still told apart from collector options.
+  EXPECT_THAT(flags->collectors, ElementsAre("memory"));
+
+  EXPECT_THAT(
+      ErrorOf({"--collector.kmsg.max-series=0"}),
+      HasSubstr("--collector.kmsg.max-series: \"0\" is not a number from 1"));
+  EXPECT_THAT(
+      ErrorOf({"--collector.kmsg.recent-kills=ten"}),
+      HasSubstr("--collector.kmsg.recent-kills: \"ten\" is not a number"));
+  EXPECT_THAT(ErrorOf({"--collector.kmsg.recent-kills=1001"}),
+              HasSubstr("from 1 to 1000"));
+  EXPECT_THAT(ErrorOf({"--collector.kmsg.bogus=1"}),
+              HasSubstr("unknown flag --collector.kmsg.bogus"));
+}
+
 TEST(FlagsTest, TelemetryPathMustBeUsable) {
   EXPECT_THAT(
       ErrorOf({"--web.telemetry-path=metrics"}),
