@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "collectors/sources/cgroup_path.h"
 #include "collectors/sources/fs.h"
 #include "collectors/sources/log_line.h"
 #include "collectors/sources/text.h"
@@ -82,9 +83,14 @@ constexpr std::string_view kOther = "(other)";
 constexpr int kQuietFlushMs = 1000;  // a summary waits this long for its kill
 constexpr int kSaveEveryMs = 60000;  // state is saved at least this often
 
+// The victim's memory cgroup in the form every cgroup series uses
+// (NormalizeCgroupPath), so that kills join with cgroup series; "" when the
+// log does not say (old kernels' global kills).
 std::string CgroupOf(const OomKill& kill) {
-  if (kill.task_memcg) return *kill.task_memcg;
-  if (kill.scope == OomScope::kMemcg && kill.oom_memcg) return *kill.oom_memcg;
+  if (kill.task_memcg) return NormalizeCgroupPath(*kill.task_memcg);
+  if (kill.scope == OomScope::kMemcg && kill.oom_memcg) {
+    return NormalizeCgroupPath(*kill.oom_memcg);
+  }
   return "";
 }
 
