@@ -24,6 +24,9 @@ RUN apt-get update \
       libabsl20220623 libcivetweb1 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 zlib1g \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/oom_exporter /usr/bin/oom_exporter
+# The kmsg collector's state file (--collector.kmsg.state-file): mount a host
+# directory here so that kill counts survive the container too.
+RUN install -d -o 65534 -g 65534 /var/lib/oom_exporter
 # nobody: /proc and cgroupfs need no privilege; reading /dev/kmsg where
 # kernel.dmesg_restrict=1 needs CAP_SYSLOG granted by the runtime.
 USER 65534:65534
