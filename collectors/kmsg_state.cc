@@ -236,30 +236,47 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
       }
       c.memory[*f[1]] = h;
     } else if (key == "recent" && f.size() == 20) {
+      // Every field is null (\N) or well-formed.
+      bool ok = true;
+      auto u64 = [&](std::size_t i) {
+        std::optional<uint64_t> v = U64Field(f[i]);
+        ok &= !f[i] || v.has_value();
+        return v;
+      };
+      auto i64 = [&](std::size_t i) {
+        std::optional<int64_t> v = I64Field(f[i]);
+        ok &= !f[i] || v.has_value();
+        return v;
+      };
       RecordedKill r;
       OomKill& k = r.kill;
       r.time = DoubleField(f[1]);
-      k.kmsg_sequence = U64Field(f[2]);
+      ok &= !f[1] || r.time.has_value();
+      k.kmsg_sequence = u64(2);
       std::optional<int64_t> pid = I64Field(f[3]);
       if (!pid) return bad();
       k.pid = *pid;
       k.comm = f[4];
-      if (f[5] && *f[5] == "global") k.scope = OomScope::kGlobal;
-      if (f[5] && *f[5] == "memcg") k.scope = OomScope::kMemcg;
+      if (!f[5] || (*f[5] != "global" && *f[5] != "memcg" && !f[5]->empty()))
+        return bad();
+      if (*f[5] == "global") k.scope = OomScope::kGlobal;
+      if (*f[5] == "memcg") k.scope = OomScope::kMemcg;
       k.constraint = f[6];
       k.oom_memcg = f[7];
       k.task_memcg = f[8];
-      k.total_vm_kb = U64Field(f[9]);
-      k.anon_rss_kb = U64Field(f[10]);
-      k.file_rss_kb = U64Field(f[11]);
-      k.shmem_rss_kb = U64Field(f[12]);
-      k.uid = I64Field(f[13]);
-      k.pgtables_kb = U64Field(f[14]);
-      k.oom_score_adj = I64Field(f[15]);
-      k.score = I64Field(f[16]);
-      k.reaped = f[17] && *f[17] == "1";
+      k.total_vm_kb = u64(9);
+      k.anon_rss_kb = u64(10);
+      k.file_rss_kb = u64(11);
+      k.shmem_rss_kb = u64(12);
+      k.uid = i64(13);
+      k.pgtables_kb = u64(14);
+      k.oom_score_adj = i64(15);
+      k.score = i64(16);
+      if (!f[17] || (*f[17] != "0" && *f[17] != "1")) return bad();
+      k.reaped = *f[17] == "1";
       k.timestamp = f[18];
-      k.kmsg_timestamp_us = U64Field(f[19]);
+      k.kmsg_timestamp_us = u64(19);
+      if (!ok) return bad();
       c.recent.push_back(std::move(r));
     } else {
       bad();

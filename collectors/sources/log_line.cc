@@ -250,6 +250,11 @@ void ParseLogLine(std::string_view line, LogLine* out) {
   out->is_kernel = true;
   out->kmsg.reset();
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (TrimSpace(line).empty()) {
+    out->is_kernel = false;
+    out->text = {};
+    return;
+  }
 
   // kmsg dictionary lines (" SUBSYSTEM=...") belong to the record before.
   if (!line.empty() && line[0] == ' ' &&

@@ -42,16 +42,29 @@ void AppendOptionalString(std::string* out,
   }
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0.
+// Length of the well-formed UTF-8 sequence at s[i] (Unicode table 3-7:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
 std::size_t Utf8Length(std::string_view s, std::size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4
-                  : c >= 0xe0            ? 3
-                  : c >= 0xc2            ? 2
-                                         : 0;
-  if (n == 0 || c > 0xf4 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  auto byte = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  std::size_t n = 0;
+  unsigned char low = 0x80, high = 0xbf;  // range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) low = 0xa0;
+    if (c == 0xed) high = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) low = 0x90;
+    if (c == 0xf4) high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
   }
   return n;
 }
@@ -167,10 +180,15 @@ bool KillAssembler::RecentlyKilled(int64_t pid) const {
 
 void KillAssembler::CountKill(OomKill kill, Events* events) {
   amendable_pid_.reset();
+  context_.killed.push_back(kill.pid);
+  if (context_.killed.size() == 1) context_.group_scope = kill.scope;
+  event_open_ = false;
+  CountReaperKill(std::move(kill), events);
+}
+
+void KillAssembler::CountReaperKill(OomKill kill, Events* events) {
   recent_.push_back(kill.pid);
   if (recent_.size() > kRecentKills) recent_.pop_front();
-  context_.killed.push_back(kill.pid);
-  event_open_ = false;
   events->kills.push_back(std::move(kill));
 }
 
@@ -194,6 +212,9 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       return;
     case OomMessageKind::kUnableToReap:
       return;
+    case OomMessageKind::kNoKillable:
+      event_open_ = false;  // the killer ran and found nobody to kill
+      return;
     default:
       break;
   }
@@ -214,7 +235,11 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
 
   // Every other line belongs to an OOM event; one whose header the kernel
   // rate-limited (or a reader cut away) starts it.
-  bool group_member = msg.kind == OomMessageKind::kKill && context_.group;
+  // Every member of a memory.oom.group kill carries the first victim's
+  // message prefix; another prefix means another OOM.
+  bool group_member = msg.kind == OomMessageKind::kKill && context_.group &&
+                      (!msg.scope || !context_.group_scope ||
+                       msg.scope == context_.group_scope);
   bool new_event = !event_open_ && !group_member &&
                    msg.kind != OomMessageKind::kReaped &&
                    msg.kind != OomMessageKind::kGroup;
@@ -274,14 +299,15 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
         events->reaped_pids.push_back(pid);
         return;
       }
-      // The kill line is missing (cut, overwritten): the reaper saw a kill.
-      if (!event_open_) ++invocations_;
+      // The kill line is missing (cut, overwritten): the reaper saw a kill
+      // of an event whose lines are gone, and which was an invocation too.
+      ++invocations_;
       OomKill kill;
       kill.pid = pid;
       kill.comm = std::string(msg.comm);
       kill.reaped = true;
       SetOrigin(line, &kill);
-      CountKill(std::move(kill), events);
+      CountReaperKill(std::move(kill), events);
       return;
     }
     case OomMessageKind::kKill: {
@@ -306,6 +332,19 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       kill.pgtables_kb = msg.pgtables_kb;
       kill.oom_score_adj = msg.oom_score_adj;
       kill.uid = msg.uid;
+      // A summary is this kill's when it names the same pid, or (5.0) names
+      // the parent the selection line chose before a child was killed.
+      // Otherwise it was another OOM's, whose kill line is lost: count it
+      // alone, and this kill line starts an OOM of its own.
+      if (context_.pending_summary && context_.pending_summary->pid != pid &&
+          context_.selected_pid != context_.pending_summary->pid) {
+        StartEvent(events);
+        ++invocations_;
+        kill.scope = msg.scope;
+        kill.constraint.reset();
+        kill.oom_memcg.reset();
+        kill.task_memcg.reset();
+      }
       bool had_summary = context_.pending_summary.has_value();
       if (had_summary) {
         // The summary was printed for this kill (on 5.0 for the parent when

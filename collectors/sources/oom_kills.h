@@ -102,7 +102,8 @@ class KillAssembler {
     std::string oom_memcg;
     std::string task_memcg;
     bool group = false;
-    std::vector<int64_t> killed;  // pids counted in this event
+    std::optional<OomScope> group_scope;  // the prefix of the group's kills
+    std::vector<int64_t> killed;          // pids counted in this event
     // Old kernels' selection line.
     std::optional<int64_t> selected_pid;
     std::optional<int64_t> selected_score;
@@ -112,7 +113,11 @@ class KillAssembler {
 
   void StartEvent(Events* events);
   void FlushPending(Events* events);
+  // Counts a kill of the current event (and closes the event).
   void CountKill(OomKill kill, Events* events);
+  // Counts a kill found only through a reaper line: it belongs to an earlier
+  // event, so the current one is left as it is.
+  void CountReaperKill(OomKill kill, Events* events);
   bool RecentlyKilled(int64_t pid) const;
 
   Context context_;

@@ -313,16 +313,23 @@ OomMessage ParseOomMessage(std::string_view text) {
     }
     return msg;
   }
-  // "Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is
-  //  enabled", "... Out of memory and no killable processes...",
-  // "... System is deadlocked on memory"
-  if (text.find("Out of memory and no killable processes") !=
-          std::string_view::npos ||
-      text.find("System is deadlocked on memory") != std::string_view::npos ||
-      (StartsWith(text, "Kernel panic - not syncing: ") &&
-       text.find("ut of memory") != std::string_view::npos)) {
-    msg.kind = OomMessageKind::kPanic;
-    msg.panic = text;
+  // Panics: "Kernel panic - not syncing: Out of memory: system-wide
+  // panic_on_oom is enabled", "... Out of memory and no killable
+  // processes..." (3.10), "... System is deadlocked on memory" (4.19+).
+  constexpr std::string_view kPanicPrefix = "Kernel panic - not syncing: ";
+  std::size_t panic = text.find(kPanicPrefix);
+  if (panic != std::string_view::npos) {
+    std::string_view reason = text.substr(panic + kPanicPrefix.size());
+    if (StartsWith(reason, "Out of memory") ||
+        StartsWith(reason, "System is deadlocked on memory")) {
+      msg.kind = OomMessageKind::kPanic;
+      msg.panic = text.substr(panic);
+    }
+    return msg;
+  }
+  // 4.19+ prints this as a warning; a global OOM then panics separately.
+  if (StartsWith(text, "Out of memory and no killable processes")) {
+    msg.kind = OomMessageKind::kNoKillable;
   }
   return msg;
 }

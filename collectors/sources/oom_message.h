@@ -28,6 +28,8 @@ enum class OomMessageKind {
   kReaped,  // "oom_reaper: reaped process N (comm), now anon-rss:..."
   kUnableToReap,    // "oom_reaper: unable to reap pid:N (comm)"
   kAlreadyExiting,  // "<msg>: OOM victim N (comm) is already exiting. Skip ..."
+  kNoKillable,      // "Out of memory and no killable processes..." (4.19+:
+                    // a warning; the kernel may panic on the next line)
   kPanic,           // "Kernel panic - not syncing: Out of memory...", ...
 };
 
