@@ -281,26 +281,15 @@ bool KmsgCollector::Process(std::vector<std::string>* lines) {
     Count(std::move(kill));
     counted = true;
   }
-  for (const OomKill& amendment : events.amendments) {
-    // Counters keep the labels they were counted with; the table and the
-    // API get the late details.
+  // Counters keep the labels they were counted with; the table and the API
+  // get the late details (reaped, a summary printed after its kill line).
+  events.ApplyLateDetails([this](int64_t pid) -> OomKill* {
     for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend();
          ++it) {
-      if (it->kill.pid == amendment.pid) {
-        AmendKill(amendment, &it->kill);
-        break;
-      }
+      if (it->kill.pid == pid) return &it->kill;
     }
-  }
-  for (int64_t pid : events.reaped_pids) {
-    for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend();
-         ++it) {
-      if (it->kill.pid == pid) {
-        it->kill.reaped = true;
-        break;
-      }
-    }
-  }
+    return nullptr;
+  });
   return counted;
 }
 

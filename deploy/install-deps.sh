@@ -6,7 +6,7 @@
 set -euo pipefail
 
 BUILD=(g++ cmake make git libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-dev)
-TEST=(libgtest-dev libgmock-dev prometheus curl clang-format)
+TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev)
 
 want=("${BUILD[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -61,26 +61,14 @@ bool ParseInput(int fd, bool summary, std::FILE* out, Totals* totals) {
   bool ok = ForEachLineOfFd(fd, [&](std::string_view text) {
     ParseLogLine(text, &line);
     assembler.Add(line, &events);
-    // A reaper line marks a kill printed before; kills are held until the
-    // end of the input so that the mark is in their JSON.
-    for (int64_t pid : events.reaped_pids) {
+    // Reaper lines and late summaries complete kills counted before: kills
+    // are held until the end of the input so that their JSON is complete.
+    events.ApplyLateDetails([&events](int64_t pid) -> OomKill* {
       for (auto it = events.kills.rbegin(); it != events.kills.rend(); ++it) {
-        if (it->pid == pid) {
-          it->reaped = true;
-          break;
-        }
+        if (it->pid == pid) return &*it;
       }
-    }
-    events.reaped_pids.clear();
-    for (const OomKill& amendment : events.amendments) {
-      for (auto it = events.kills.rbegin(); it != events.kills.rend(); ++it) {
-        if (it->pid == amendment.pid) {
-          AmendKill(amendment, &*it);
-          break;
-        }
-      }
-    }
-    events.amendments.clear();
+      return nullptr;
+    });
   });
   assembler.Flush(&events);
   for (const OomKill& kill : events.kills) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, step 2: installs what is missing, then builds and runs every
 # test twice: a normal build with warnings as errors (build/test), and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan).
-#   tests/run-all.sh            both
+# AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); then runs
+# every libFuzzer target for a short while (tests/fuzz/run.sh, build/fuzz).
+#   tests/run-all.sh            all of it
 #   tests/run-all.sh --fast     the normal build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,5 @@ if [[ "${1:-}" != "--fast" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DOOM_SANITIZE=ON
+  tests/fuzz/run.sh
 fi

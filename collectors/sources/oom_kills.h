@@ -60,12 +60,12 @@ std::string_view ScopeName(std::optional<OomScope> scope);
 // uid, pgtables_kb, oom_score_adj, score, reaped, timestamp.
 std::string KillToJson(const OomKill& kill);
 
-// Fills the fields of `kill` that are unset from `amendment`.
-void AmendKill(const OomKill& amendment, OomKill* kill);
-
 // Appends `text` as a JSON string literal (quoted, escaped; bytes that are
 // not valid UTF-8 become \u00XX so that the output is always valid JSON).
 void AppendJsonString(std::string* out, std::string_view text);
+
+// Fills the fields of `kill` that are unset from `amendment`.
+void AmendKill(const OomKill& amendment, OomKill* kill);
 
 class KillAssembler {
  public:
@@ -77,6 +77,21 @@ class KillAssembler {
     // lines of one OOM): fields to fill in where the kill counted before
     // with this pid has none. The kill is not counted again.
     std::vector<OomKill> amendments;
+
+    // Applies the reaper marks and amendments to kills counted earlier, then
+    // forgets them: `find(pid)` returns the newest kill with that pid, or
+    // nullptr.
+    template <typename Find>
+    void ApplyLateDetails(Find&& find) {
+      for (int64_t pid : reaped_pids) {
+        if (OomKill* kill = find(pid)) kill->reaped = true;
+      }
+      for (const OomKill& amendment : amendments) {
+        if (OomKill* kill = find(amendment.pid)) AmendKill(amendment, kill);
+      }
+      reaped_pids.clear();
+      amendments.clear();
+    }
   };
 
   // Feeds one parsed line. Kernel lines only; others are ignored.
