@@ -1,6 +1,7 @@
 // The list of collectors. A new collector adds one entry here, and its own
 // pair of files: collectors/NAME_collector.{h,cc}.
 
+#include "collectors/cgroup_collector.h"
 #include "collectors/collector.h"
 #include "collectors/kmsg_collector.h"
 #include "collectors/memory_collector.h"
@@ -22,6 +23,13 @@ const std::vector<CollectorInfo>& AllCollectors() {
            "across restarts (/dev/kmsg)",
            [](const CollectorConfig& config) {
              return std::make_unique<KmsgCollector>(config.roots, config.kmsg);
+           }},
+          {"cgroup", false,
+           "Every memory cgroup's limit, usage, events and pressure, cgroup v1 "
+           "and v2, with the workload it belongs to (cgroupfs; in progress)",
+           [](const CollectorConfig& config) {
+             return std::make_unique<CgroupCollector>(config.roots,
+                                                      config.cgroup);
            }},
       };
   return *kAll;

@@ -50,10 +50,22 @@ struct KmsgOptions {
   std::size_t api_kills = 100;    // /api/v1/kills
 };
 
+// Options of the cgroup collector (--collector.cgroup.*).
+struct CgroupOptions {
+  // Deepest level walked below the hierarchy's root (depth 0).
+  std::size_t max_depth = 8;
+  // Shell patterns (fnmatch, '*' also matches '/') on the cgroup path: a
+  // cgroup is exported when it matches an include pattern and no exclude
+  // pattern; the walk goes on below excluded cgroups.
+  std::vector<std::string> include = {"*"};
+  std::vector<std::string> exclude;
+};
+
 // Everything a collector factory may need.
 struct CollectorConfig {
   FsRoots roots;
   KmsgOptions kmsg;
+  CgroupOptions cgroup;
 };
 
 struct CollectorInfo {

@@ -33,6 +33,10 @@ constexpr StringFlag kStringFlags[] = {
      "Kernel log device (or a file of /dev/kmsg records)"},
     {"collector.kmsg.state-file", [](Flags& f) { return &f.kmsg.state_file; },
      "Where kill counts survive restarts; empty disables"},
+    {"collector.cgroup.include", [](Flags& f) { return &f.cgroup_include; },
+     "Comma-separated shell patterns of cgroup paths to export"},
+    {"collector.cgroup.exclude", [](Flags& f) { return &f.cgroup_exclude; },
+     "Comma-separated shell patterns of cgroup paths not to export"},
 };
 
 struct CountFlag {
@@ -50,6 +54,8 @@ constexpr CountFlag kCountFlags[] = {
      "Kills shown in oom_recent_kill_timestamp_seconds", 1000},
     {"collector.kmsg.api-kills", [](Flags& f) { return &f.kmsg.api_kills; },
      "Kills listed by /api/v1/kills", 100000},
+    {"collector.cgroup.max-depth", [](Flags& f) { return &f.cgroup.max_depth; },
+     "Deepest cgroup level walked below the root", 64},
 };
 
 absl::Status FlagError(absl::string_view flag, absl::string_view what) {
@@ -78,6 +84,19 @@ absl::Status UnknownCollector(absl::string_view flag, absl::string_view name,
   }
   return FlagError(flag, absl::StrCat("no collector named \"", name,
                                       "\" (known: ", names, ")"));
+}
+
+// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitPatterns(const std::string& list) {
+  std::vector<std::string> patterns;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) patterns.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return patterns;
 }
 
 absl::Status Validate(const Flags& flags) {
@@ -209,6 +228,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
   for (std::size_t i = 0; i < known.size(); ++i) {
     if (enabled[i]) flags.collectors.push_back(known[i].name);
   }
+  flags.cgroup.include = SplitPatterns(flags.cgroup_include);
+  flags.cgroup.exclude = SplitPatterns(flags.cgroup_exclude);
   if (flags.help || flags.version) return flags;
   absl::Status status = Validate(flags);
   if (!status.ok()) return status;

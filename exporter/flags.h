@@ -6,6 +6,7 @@
 //   --path.procfs=/proc --path.sysfs=/sys
 //   --collector.NAME / --no-collector.NAME   --log.level=info
 //   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
+//   --collector.cgroup.{max-depth,include,exclude}
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
@@ -27,6 +28,9 @@ struct Flags {
   std::string sysfs = "/sys";
   LogLevel log_level = LogLevel::kInfo;
   KmsgOptions kmsg;
+  CgroupOptions cgroup;  // include/exclude come from the two strings below
+  std::string cgroup_include = "*";
+  std::string cgroup_exclude;
   // Names of the collectors to run, in AllCollectors() order.
   std::vector<std::string> collectors;
   bool help = false;

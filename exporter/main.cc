@@ -87,6 +87,7 @@ int Run(int argc, char** argv) {
   config.roots.procfs = flags->procfs;
   config.roots.sysfs = flags->sysfs;
   config.kmsg = flags->kmsg;
+  config.cgroup = flags->cgroup;
   std::shared_ptr<ScrapeRegistry> registry =
       BuildScrapeRegistry(flags->collectors, config);
 
