@@ -12,23 +12,21 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/samples.h"
 #include "tests/support/temp_tree.h"
 
 namespace oom {
 namespace {
 
+using ::oom::testing::FindValue;
+using ::oom::testing::Flatten;
+using ::oom::testing::Sample;
 using ::oom::testing::SourcePath;
 using ::oom::testing::TempTree;
 
 constexpr char kUid[] = "7c4b3c3a-2d3f-4a8e-9b2e-1f0e4c6d8a9b";
 constexpr char kId[] =
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-struct Sample {
-  std::string name;
-  Labels labels;
-  double value;
-};
 
 std::vector<Sample> Collect(const std::string& fixture,
                             CgroupOptions options = {},
@@ -41,34 +39,12 @@ std::vector<Sample> Collect(const std::string& fixture,
   absl::Status result = collector.Collect(sink);
   EXPECT_TRUE(result.ok()) << result;
   if (status != nullptr) *status = result;
-  std::vector<Sample> out;
-  for (const auto& family : sink.TakeFamilies()) {
-    for (const auto& metric : family.metric) {
-      Labels labels;
-      for (const auto& label : metric.label)
-        labels.emplace_back(label.name, label.value);
-      out.push_back({family.name, std::move(labels),
-                     family.type == prometheus::MetricType::Counter
-                         ? metric.counter.value
-                         : metric.gauge.value});
-    }
-  }
-  return out;
+  return Flatten(sink.TakeFamilies());
 }
 
 std::optional<double> Value(const std::vector<Sample>& samples,
                             const std::string& name, const Labels& labels) {
-  for (const Sample& sample : samples) {
-    if (sample.name != name) continue;
-    bool all = true;
-    for (const auto& wanted : labels) {
-      bool found = false;
-      for (const auto& label : sample.labels) found |= label == wanted;
-      all &= found;
-    }
-    if (all) return sample.value;
-  }
-  return std::nullopt;
+  return FindValue(samples, name, labels);
 }
 
 std::string V1() { return SourcePath("tests/fixtures/cgroup-v1"); }

@@ -20,12 +20,17 @@
 #include "collectors/util/log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/samples.h"
 #include "tests/support/temp_tree.h"
 
 namespace oom {
 namespace {
 
+using ::oom::testing::CountSamples;
+using ::oom::testing::FindValue;
+using ::oom::testing::Flatten;
 using ::oom::testing::ReadSourceFile;
+using ::oom::testing::Sample;
 using ::oom::testing::TempTree;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -53,56 +58,22 @@ std::string KillRecords(uint64_t first_sequence, int pid,
       "pgtables:188kB oom_score_adj:0\n");
 }
 
-struct Sample {
-  std::string name;
-  Labels labels;
-  double value;
-};
-
 std::vector<Sample> Collect(KmsgCollector& collector,
                             absl::Status* status = nullptr) {
   MetricSink sink;
   absl::Status result = collector.Collect(sink);
   if (status != nullptr) *status = result;
-  std::vector<Sample> out;
-  for (const auto& family : sink.TakeFamilies()) {
-    for (const auto& metric : family.metric) {
-      Labels labels;
-      for (const auto& label : metric.label)
-        labels.emplace_back(label.name, label.value);
-      double value =
-          family.type == prometheus::MetricType::Counter ? metric.counter.value
-          : family.type == prometheus::MetricType::Gauge ? metric.gauge.value
-                                                         : -1;
-      if (family.type == prometheus::MetricType::Histogram) {
-        value = static_cast<double>(metric.histogram.sample_count);
-      }
-      out.push_back({family.name, std::move(labels), value});
-    }
-  }
-  return out;
+  return Flatten(sink.TakeFamilies());
 }
 
 std::optional<double> Value(const std::vector<Sample>& samples,
                             const std::string& name,
                             const Labels& labels = {}) {
-  for (const Sample& sample : samples) {
-    if (sample.name != name) continue;
-    bool all = true;
-    for (const auto& wanted : labels) {
-      bool found = false;
-      for (const auto& label : sample.labels) found |= label == wanted;
-      all &= found;
-    }
-    if (all) return sample.value;
-  }
-  return std::nullopt;
+  return FindValue(samples, name, labels);
 }
 
 int Count(const std::vector<Sample>& samples, const std::string& name) {
-  int n = 0;
-  for (const Sample& sample : samples) n += sample.name == name;
-  return n;
+  return CountSamples(samples, name);
 }
 
 Labels Kill(const std::string& cgroup, const std::string& comm = "python3") {
