@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The golden end-to-end test: the real binary on the fixture trees, one
-# scrape, sorted and compared with tests/golden/e2e-output.txt, and checked by
+# The golden end-to-end tests: the real binary on fixture trees, one scrape
+# each, sorted and compared with a file in tests/golden/, and checked by
 # `promtool check metrics`.
+#   e2e-output.txt     the default collectors on tests/fixtures/proc and the
+#                      kernel-log records of tests/fixtures/kmsg
+#   cgroup-v1.txt      the cgroup collector on tests/fixtures/cgroup-v1
+#   cgroup-v2.txt      the cgroup collector on tests/fixtures/cgroup-v2
 #
-#   tests/e2e/golden_test.sh build/oom_exporter            # check
-#   UPDATE_GOLDEN=1 tests/e2e/golden_test.sh build/oom_exporter   # rewrite
+#   tests/e2e/golden_test.sh build/oom_exporter                  # check
+#   UPDATE_GOLDEN=1 tests/e2e/golden_test.sh build/oom_exporter  # rewrite
 #
 # Only values that change from run to run are masked: collector durations,
 # the git revision in oom_exporter_build_info, and the wall-clock times of
@@ -14,38 +18,52 @@ BINARY=${1:?usage: golden_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
 source tests/e2e/lib.sh
 
-GOLDEN=tests/golden/e2e-output.txt
+CHECKS=0
 
-start_exporter --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys \
+# golden NAME FLAGS...: scrapes the exporter run with FLAGS and compares
+# with tests/golden/NAME.
+golden() {
+  local name=$1 file=tests/golden/$1
+  shift
+  start_exporter "$@"
+  curl -fsS "http://127.0.0.1:$PORT/metrics" >"$E2E_TMP/scrape.txt"
+  stop_exporter
+
+  CHECKS=$((CHECKS + 2))
+  if ! promtool check metrics <"$E2E_TMP/scrape.txt" >"$E2E_TMP/promtool.txt" 2>&1; then
+    fail "$name: promtool check metrics: $(cat "$E2E_TMP/promtool.txt")"
+  else
+    pass "$name: promtool check metrics"
+  fi
+
+  sed -E \
+    -e 's/^(oom_scrape_collector_duration_seconds\{[^}]*\}) .*/\1 <duration>/' \
+    -e 's/revision="[^"]*"/revision="<revision>"/' \
+    -e 's/^(oom_kill_last_timestamp_seconds) .*/\1 <time>/' \
+    -e 's/^(oom_recent_kill_timestamp_seconds\{[^}]*\}) .*/\1 <time>/' \
+    "$E2E_TMP/scrape.txt" |
+    # Families sorted by name, each as HELP, TYPE, then its samples sorted.
+    awk '/^# HELP /{family=$3; print family " 0 " $0; next}
+         /^# TYPE /{print family " 1 " $0; next}
+         {print family " 2 " $0}' |
+    LC_ALL=C sort -k1,1 -k2,2n -k3 | cut -d' ' -f3- >"$E2E_TMP/normalized.txt"
+
+  if [[ "${UPDATE_GOLDEN:-}" == 1 ]]; then
+    cp "$E2E_TMP/normalized.txt" "$file"
+    pass "$name: rewrote $file"
+  elif diff -u "$file" "$E2E_TMP/normalized.txt"; then
+    pass "$name: scrape matches $file"
+  else
+    fail "$name: scrape differs from $file (UPDATE_GOLDEN=1 rewrites it after a deliberate change)"
+  fi
+}
+
+golden e2e-output.txt --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys \
   --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=
-curl -fsS "http://127.0.0.1:$PORT/metrics" >"$E2E_TMP/scrape.txt"
-stop_exporter
+for version in v1 v2; do
+  golden "cgroup-$version.txt" --collector.cgroup --no-collector.memory --no-collector.kmsg \
+    "--path.procfs=tests/fixtures/cgroup-$version/proc" \
+    "--path.sysfs=tests/fixtures/cgroup-$version/sys"
+done
 
-if ! promtool check metrics <"$E2E_TMP/scrape.txt" >"$E2E_TMP/promtool.txt" 2>&1; then
-  fail "promtool check metrics: $(cat "$E2E_TMP/promtool.txt")"
-else
-  pass "promtool check metrics"
-fi
-
-sed -E \
-  -e 's/^(oom_scrape_collector_duration_seconds\{[^}]*\}) .*/\1 <duration>/' \
-  -e 's/revision="[^"]*"/revision="<revision>"/' \
-  -e 's/^(oom_kill_last_timestamp_seconds) .*/\1 <time>/' \
-  -e 's/^(oom_recent_kill_timestamp_seconds\{[^}]*\}) .*/\1 <time>/' \
-  "$E2E_TMP/scrape.txt" |
-  # Families sorted by name, each as HELP, TYPE, then its samples sorted.
-  awk '/^# HELP /{family=$3; print family " 0 " $0; next}
-       /^# TYPE /{print family " 1 " $0; next}
-       {print family " 2 " $0}' |
-  LC_ALL=C sort -k1,1 -k2,2n -k3 | cut -d' ' -f3- >"$E2E_TMP/normalized.txt"
-
-if [[ "${UPDATE_GOLDEN:-}" == 1 ]]; then
-  cp "$E2E_TMP/normalized.txt" "$GOLDEN"
-  echo "rewrote $GOLDEN"
-elif diff -u "$GOLDEN" "$E2E_TMP/normalized.txt"; then
-  pass "scrape matches $GOLDEN"
-else
-  fail "scrape differs from $GOLDEN (UPDATE_GOLDEN=1 rewrites it after a deliberate change)"
-fi
-
-finish golden_test 2
+finish golden_test "$CHECKS"
