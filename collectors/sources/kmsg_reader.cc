@@ -59,7 +59,10 @@ bool KmsgReader::Drain(std::vector<std::string>* lines) {
         ++overruns_;
         continue;
       }
-      return true;  // EAGAIN: caught up. Other errors: try again later.
+      // EAGAIN: caught up. Any other error would make poll() report the
+      // device ready again at once: answer as at the end of a file, so the
+      // caller waits instead of spinning.
+      return errno == EAGAIN;
     }
     if (n == 0) {
       if (!partial_.empty()) lines->push_back(std::move(partial_));
@@ -84,9 +87,9 @@ KmsgReader::Result KmsgReader::Read(int timeout_ms,
   int remaining = timeout_ms;
   while (true) {
     if (stopped_) return Result::kStopped;
-    bool at_eof = !Drain(lines);
+    bool wait_on_device = Drain(lines);
     if (lines->size() > before) return Result::kLines;
-    if (!at_eof) {
+    if (wait_on_device) {
       // The device: wait for a record (POLLIN), an overrun (POLLERR|POLLPRI,
       // handled by the next Drain) or Stop().
       pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
@@ -102,8 +105,9 @@ KmsgReader::Result KmsgReader::Read(int timeout_ms,
       if (ready == 0) return Result::kTimeout;
       continue;
     }
-    // A file or FIFO at its end: poll() would say "readable" at once, so look
-    // again every 100 ms (or at the timeout), as `tail -f` does.
+    // A file or FIFO at its end (or a read error): poll() would say
+    // "readable" at once, so look again every 100 ms (or at the timeout), as
+    // `tail -f` does.
     int step = remaining < 0 || remaining > 100 ? 100 : remaining;
     pollfd stop = {stop_fd_, POLLIN, 0};
     if (::poll(&stop, 1, step) > 0) {

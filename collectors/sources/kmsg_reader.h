@@ -51,7 +51,8 @@ class KmsgReader {
  private:
   KmsgReader(int fd, int stop_fd) : fd_(fd), stop_fd_(stop_fd) {}
 
-  // Reads until EAGAIN or EOF; returns false on EOF of a file or FIFO.
+  // Reads until EAGAIN (returns true: wait on the device) or until the end
+  // of a file or FIFO or a read error (returns false: wait a while instead).
   bool Drain(std::vector<std::string>* lines);
 
   int fd_;
