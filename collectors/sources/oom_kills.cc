@@ -1,9 +1,11 @@
 #include "collectors/sources/oom_kills.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "collectors/util/string_view.h"
 
 namespace oom {
 namespace {
@@ -24,21 +26,17 @@ void SetOrigin(const LogLine& line, OomKill* kill) {
   }
 }
 
+// ,"key":value with null for an unset value.
 template <typename T>
-void AppendOptional(std::string* out, const std::optional<T>& value) {
-  if (value) {
-    absl::StrAppend(out, *value);
-  } else {
+void AppendMember(std::string* out, std::string_view key,
+                  const std::optional<T>& value) {
+  absl::StrAppend(out, ",\"", ToAbsl(key), "\":");
+  if (!value) {
     out->append("null");
-  }
-}
-
-void AppendOptionalString(std::string* out,
-                          const std::optional<std::string>& value) {
-  if (value) {
+  } else if constexpr (std::is_same_v<T, std::string>) {
     AppendJsonString(out, *value);
   } else {
-    out->append("null");
+    absl::StrAppend(out, *value);
   }
 }
 
@@ -115,39 +113,24 @@ void AppendJsonString(std::string* out, std::string_view text) {
 }
 
 std::string KillToJson(const OomKill& kill) {
-  std::string out = absl::StrCat("{\"pid\":", kill.pid, ",\"comm\":");
-  AppendOptionalString(&out, kill.comm);
-  out.append(",\"scope\":");
-  if (kill.scope) {
-    AppendJsonString(&out, ScopeName(kill.scope));
-  } else {
-    out.append("null");
-  }
-  out.append(",\"constraint\":");
-  AppendOptionalString(&out, kill.constraint);
-  out.append(",\"oom_memcg\":");
-  AppendOptionalString(&out, kill.oom_memcg);
-  out.append(",\"task_memcg\":");
-  AppendOptionalString(&out, kill.task_memcg);
-  out.append(",\"total_vm_kb\":");
-  AppendOptional(&out, kill.total_vm_kb);
-  out.append(",\"anon_rss_kb\":");
-  AppendOptional(&out, kill.anon_rss_kb);
-  out.append(",\"file_rss_kb\":");
-  AppendOptional(&out, kill.file_rss_kb);
-  out.append(",\"shmem_rss_kb\":");
-  AppendOptional(&out, kill.shmem_rss_kb);
-  out.append(",\"uid\":");
-  AppendOptional(&out, kill.uid);
-  out.append(",\"pgtables_kb\":");
-  AppendOptional(&out, kill.pgtables_kb);
-  out.append(",\"oom_score_adj\":");
-  AppendOptional(&out, kill.oom_score_adj);
-  out.append(",\"score\":");
-  AppendOptional(&out, kill.score);
-  absl::StrAppend(&out, ",\"reaped\":", kill.reaped ? "true" : "false",
-                  ",\"timestamp\":");
-  AppendOptionalString(&out, kill.timestamp);
+  std::string out = absl::StrCat("{\"pid\":", kill.pid);
+  AppendMember(&out, "comm", kill.comm);
+  AppendMember(&out, "scope",
+               kill.scope ? std::optional<std::string>(ScopeName(kill.scope))
+                          : std::nullopt);
+  AppendMember(&out, "constraint", kill.constraint);
+  AppendMember(&out, "oom_memcg", kill.oom_memcg);
+  AppendMember(&out, "task_memcg", kill.task_memcg);
+  AppendMember(&out, "total_vm_kb", kill.total_vm_kb);
+  AppendMember(&out, "anon_rss_kb", kill.anon_rss_kb);
+  AppendMember(&out, "file_rss_kb", kill.file_rss_kb);
+  AppendMember(&out, "shmem_rss_kb", kill.shmem_rss_kb);
+  AppendMember(&out, "uid", kill.uid);
+  AppendMember(&out, "pgtables_kb", kill.pgtables_kb);
+  AppendMember(&out, "oom_score_adj", kill.oom_score_adj);
+  AppendMember(&out, "score", kill.score);
+  absl::StrAppend(&out, ",\"reaped\":", kill.reaped ? "true" : "false");
+  AppendMember(&out, "timestamp", kill.timestamp);
   out.push_back('}');
   return out;
 }

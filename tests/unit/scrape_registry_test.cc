@@ -10,6 +10,7 @@
 #include "collectors/util/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/samples.h"
 
 namespace oom {
 namespace {
@@ -41,24 +42,8 @@ class FakeCollector : public Collector {
 std::optional<double> Find(
     const std::vector<prometheus::MetricFamily>& families,
     const std::string& name, const Labels& labels) {
-  for (const auto& family : families) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) {
-      bool all = true;
-      for (const auto& [key, value] : labels) {
-        bool found = false;
-        for (const auto& label : metric.label) {
-          found |= label.name == key && label.value == value;
-        }
-        all &= found;
-      }
-      if (!all) continue;
-      return family.type == prometheus::MetricType::Counter
-                 ? metric.counter.value
-                 : metric.gauge.value;
-    }
-  }
-  return std::nullopt;
+  return ::oom::testing::FindValue(::oom::testing::Flatten(families), name,
+                                   labels);
 }
 
 std::vector<std::string>* g_lines = nullptr;
