@@ -4,8 +4,11 @@
 # `promtool check metrics`.
 #   e2e-output.txt     the default collectors on tests/fixtures/proc and the
 #                      kernel-log records of tests/fixtures/kmsg
-#   cgroup-v1.txt      the cgroup collector on tests/fixtures/cgroup-v1
-#   cgroup-v2.txt      the cgroup collector on tests/fixtures/cgroup-v2
+#   cgroup-LAYOUT.txt  the cgroup collector on tests/fixtures/cgroup-LAYOUT,
+#                      one per tree (v1, v2, k8s-cgroupfs-v1, docker-v1,
+#                      hybrid, k8s-systemd-v2, crio-systemd-v2,
+#                      docker-systemd-v2, systemd-v2, lxc-v2; the trees are
+#                      described in tests/fixtures/README.md)
 #
 #   tests/e2e/golden_test.sh build/oom_exporter                  # check
 #   UPDATE_GOLDEN=1 tests/e2e/golden_test.sh build/oom_exporter  # rewrite
@@ -60,10 +63,13 @@ golden() {
 
 golden e2e-output.txt --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys \
   --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=
-for version in v1 v2; do
-  golden "cgroup-$version.txt" --collector.cgroup --no-collector.memory --no-collector.kmsg \
-    "--path.procfs=tests/fixtures/cgroup-$version/proc" \
-    "--path.sysfs=tests/fixtures/cgroup-$version/sys"
+# Every tree tests/fixtures/cgroup-* has its golden; a new tree without one
+# fails until UPDATE_GOLDEN=1 writes it.
+for tree in tests/fixtures/cgroup-*/; do
+  tree=${tree%/}
+  layout=$(basename "$tree")
+  golden "$layout.txt" --collector.cgroup --no-collector.memory --no-collector.kmsg \
+    "--path.procfs=$tree/proc" "--path.sysfs=$tree/sys"
 done
 
 finish golden_test "$CHECKS"
