@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <optional>
@@ -12,10 +13,12 @@
 #include "collectors/sources/cgroup_files.h"
 #include "collectors/sources/cgroup_path.h"
 #include "collectors/sources/fs.h"
+#include "collectors/sources/meminfo.h"
 #include "collectors/sources/mountinfo.h"
 #include "collectors/sources/pressure.h"
 #include "collectors/sources/text.h"
-#include "collectors/sources/vmstat.h"
+#include "collectors/util/log.h"
+#include "collectors/util/string_view.h"
 
 namespace oom {
 namespace {
@@ -24,14 +27,16 @@ using prometheus::MetricType;
 
 constexpr MetricDesc kEvents{
     "oom_cgroup_memory_events_total",
-    "Memory events of the cgroup and its descendants: low, high, max, oom, "
-    "oom_kill, oom_group_kill (v2 memory.events; v1: oom_kill from "
-    "memory.oom_control, max from memory.failcnt)",
+    "Memory events of the cgroup and its descendants, removed ones "
+    "included: low, high, max, oom, oom_kill, oom_group_kill (v2 "
+    "memory.events; v1: oom_kill from memory.oom_control and max from "
+    "memory.failcnt, summed over descendants)",
     MetricType::Counter};
 constexpr MetricDesc kLocalEvents{
     "oom_cgroup_memory_events_local_total",
-    "Memory events of the cgroup itself, without descendants (v2 "
-    "memory.events.local, Linux 5.2+)",
+    "Memory events of the cgroup itself, without descendants, when they "
+    "differ from oom_cgroup_memory_events_total (v2 memory.events.local, "
+    "Linux 5.2+; v1 memory.oom_control and memory.failcnt)",
     MetricType::Counter};
 constexpr MetricDesc kUsage{
     "oom_cgroup_memory_usage_bytes",
@@ -49,18 +54,18 @@ constexpr MetricDesc kHigh{
     MetricType::Gauge};
 constexpr MetricDesc kSwap{
     "oom_cgroup_swap_usage_bytes",
-    "Swap used by the cgroup (v2 memory.swap.current, v1 "
+    "Swap used by the cgroup, on nodes with swap (v2 memory.swap.current, v1 "
     "memory.memsw.usage_in_bytes minus memory.usage_in_bytes)",
     MetricType::Gauge};
 constexpr MetricDesc kUnderOom{
     "oom_cgroup_under_oom",
-    "Whether the cgroup is in OOM right now, its tasks waiting (v1 "
+    "1 while the cgroup is in OOM, its tasks waiting; no series when 0 (v1 "
     "memory.oom_control under_oom)",
     MetricType::Gauge};
 constexpr MetricDesc kOomGroup{
     "oom_cgroup_oom_group",
-    "Whether an OOM kill in the cgroup kills all of its tasks together (v2 "
-    "memory.oom.group)",
+    "1 when an OOM kill in the cgroup kills all of its tasks together; no "
+    "series when 0 (v2 memory.oom.group)",
     MetricType::Gauge};
 constexpr MetricDesc kWaiting{
     "oom_cgroup_memory_pressure_waiting_seconds_total",
@@ -89,9 +94,28 @@ constexpr MetricDesc kSkipped{
     MetricType::Counter};
 constexpr MetricDesc kExported{
     "oom_cgroup_exported",
-    "Cgroups exported in this scrape (after --collector.cgroup.max-depth, "
-    "include and exclude)",
+    "Live cgroups exported in this scrape (after --collector.cgroup.max-depth, "
+    "include, exclude and pod-containers)",
     MetricType::Gauge};
+constexpr MetricDesc kRetained{
+    "oom_cgroup_retained",
+    "Removed cgroups whose event counters are still exported "
+    "(--collector.cgroup.retention)",
+    MetricType::Gauge};
+constexpr MetricDesc kWatched{
+    "oom_cgroup_watched",
+    "Cgroup directories followed between scrapes (inotify, v1 OOM eventfds); "
+    "0 when the watcher cannot run and short-lived cgroups may be missed",
+    MetricType::Gauge};
+constexpr MetricDesc kWatchFailures{
+    "oom_cgroup_watch_failures_total",
+    "Cgroups the watcher could not follow (descriptor or inotify limits, "
+    "permissions) and inotify queue overflows",
+    MetricType::Counter};
+
+// How deep the v1 walk goes to sum descendants' counts, whatever
+// --collector.cgroup.max-depth says.
+constexpr std::size_t kV1SumDepth = 32;
 
 constexpr const char* kReasonNames[] = {"vanished", "permission", "malformed",
                                         "unreadable"};
@@ -103,10 +127,37 @@ CgroupCollector::Reason ReasonOf(const absl::Status& status) {
   return CgroupCollector::kUnreadable;
 }
 
+CgroupCollector::Reason ReasonOfErrno(int error) {
+  if (error == ENOENT || error == ENOTDIR) return CgroupCollector::kVanished;
+  if (error == EACCES || error == EPERM) return CgroupCollector::kPermission;
+  return CgroupCollector::kUnreadable;
+}
+
+std::size_t Components(const std::string& path) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '/' && (i == 0 || path[i - 1] == '/')) ++n;
+  }
+  return n;
+}
+
+Labels InfoLabels(const std::string& path) {
+  CgroupIdentity id = IdentifyCgroup(path);
+  return {{"cgroup", path},
+          {"uid", id.uid},
+          {"qos_class", id.qos_class},
+          {"container_id", id.container_id},
+          {"unit", id.unit},
+          {"lxc", id.lxc}};
+}
+
 }  // namespace
 
 CgroupCollector::CgroupCollector(FsRoots roots, CgroupOptions options)
     : roots_(std::move(roots)), options_(std::move(options)) {}
+
+// The watcher goes first: it writes into the ledger.
+CgroupCollector::~CgroupCollector() { watcher_.reset(); }
 
 absl::StatusOr<CgroupCollector::Hierarchy> CgroupCollector::Discover() const {
   absl::StatusOr<std::string> text = ReadFile(roots_.Proc("self/mountinfo"));
@@ -146,30 +197,93 @@ absl::StatusOr<CgroupCollector::Hierarchy> CgroupCollector::Discover() const {
   return absl::NotFoundError("no cgroup hierarchy with the memory controller");
 }
 
-bool CgroupCollector::Wanted(const std::string& path) const {
+bool CgroupCollector::Exported(const std::string& path,
+                               std::size_t depth) const {
+  if (depth > options_.max_depth) return false;
   auto matches = [&path](const std::vector<std::string>& patterns) {
     for (const std::string& pattern : patterns) {
       if (fnmatch(pattern.c_str(), path.c_str(), 0) == 0) return true;
     }
     return false;
   };
-  return matches(options_.include) && !matches(options_.exclude);
+  if (!matches(options_.include) || matches(options_.exclude)) return false;
+  return options_.pod_containers || !IdentifyCgroup(path).below_pod;
+}
+
+bool CgroupCollector::Tracked(const std::string& path,
+                              std::size_t depth) const {
+  if (ledger_ == nullptr) return false;
+  return followed_[0] == '1' ? Exported(path, depth) : depth <= kV1SumDepth;
+}
+
+void CgroupCollector::Follow(const Hierarchy& hierarchy) {
+  std::string key = absl::StrCat(hierarchy.v2 ? "1" : "0", hierarchy.dir, "\n",
+                                 hierarchy.root);
+  if (key == followed_) return;
+  watcher_.reset();
+  followed_ = key;
+  ledger_ = std::make_unique<CgroupLedger>(!hierarchy.v2, options_.retention);
+  if (!options_.watch) return;
+  CgroupWatcher::Target target;
+  target.dir = hierarchy.dir;
+  target.root_path = NormalizeCgroupPath(hierarchy.root);
+  target.v2 = hierarchy.v2;
+  target.max_depth = hierarchy.v2 ? options_.max_depth : kV1SumDepth;
+  target.tracked = [this](const std::string& path, std::size_t depth) {
+    return Tracked(path, depth);
+  };
+  absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+      CgroupWatcher::Start(std::move(target), ledger_.get());
+  if (watcher.ok()) {
+    watcher_ = *std::move(watcher);
+  } else {
+    ++watch_failures_;
+    Log(LogLevel::kWarn,
+        "cannot follow cgroups between scrapes; short-lived cgroups may be "
+        "missed",
+        {{"collector", "cgroup"},
+         {"err", FromAbsl(watcher.status().message())}});
+  }
 }
 
 absl::Status CgroupCollector::Collect(MetricSink& sink) {
   exported_ = 0;
+  retained_ = 0;
+  walk_complete_ = true;
   absl::StatusOr<Hierarchy> hierarchy = Discover();
   if (!hierarchy.ok()) {
     // No memory controller (or no cgroupfs here): no data, not a failure.
     if (absl::IsNotFound(hierarchy.status())) return absl::OkStatus();
     return hierarchy.status();
   }
+  Follow(*hierarchy);
+  // Swap series only mean something on a node with swap.
+  node_has_swap_ = true;
+  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("meminfo"));
+      text.ok()) {
+    if (absl::StatusOr<Meminfo> meminfo = ParseMeminfo(*text); meminfo.ok()) {
+      node_has_swap_ = meminfo->Get("SwapTotal").value_or(1) > 0;
+    }
+  }
   sink.Add(kHierarchy, 1,
            {{"version", hierarchy->v2 ? "v2" : "v1"},
             {"mount_point", hierarchy->mount_point}});
+  CgroupLedger::Clock::time_point start = CgroupLedger::Clock::now();
   Walk(*hierarchy, hierarchy->dir, NormalizeCgroupPath(hierarchy->root), 0,
        sink);
+  CgroupLedger::Clock::time_point now = CgroupLedger::Clock::now();
+  // A cgroup the watcher missed going away is seen missing by the walk.
+  if (walk_complete_) ledger_->MarkUnseenRemoved(start, now);
+  ledger_->Expire(now);
+  AddCounters(*hierarchy, sink);
   sink.Add(kExported, static_cast<double>(exported_));
+  sink.Add(kRetained, static_cast<double>(retained_));
+  sink.Add(kWatched,
+           static_cast<double>(watcher_ != nullptr ? watcher_->watched() : 0));
+  sink.Add(
+      kWatchFailures,
+      static_cast<double>(watch_failures_ +
+                          (watcher_ != nullptr ? watcher_->failures() : 0)));
   for (int reason = 0; reason < kReasons; ++reason) {
     sink.Add(kSkipped, static_cast<double>(skipped_[reason]),
              {{"reason", kReasonNames[reason]}});
@@ -180,14 +294,16 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
 void CgroupCollector::Walk(const Hierarchy& hierarchy, const std::string& dir,
                            const std::string& path, std::size_t depth,
                            MetricSink& sink) {
-  if (Wanted(path) && CollectOne(hierarchy, dir, path, sink)) ++exported_;
-  if (depth >= options_.max_depth) return;
+  bool exported = Exported(path, depth);
+  if (exported || Tracked(path, depth)) {
+    CollectOne(hierarchy, dir, path, exported, sink);
+  }
+  if (depth >= (hierarchy.v2 ? options_.max_depth : kV1SumDepth)) return;
   DIR* handle = ::opendir(dir.c_str());
   if (handle == nullptr) {
-    if (depth > 0)
-      Skip(errno == ENOENT   ? kVanished
-           : errno == EACCES ? kPermission
-                             : kUnreadable);
+    Reason reason = ReasonOfErrno(errno);
+    if (reason != kVanished) walk_complete_ = false;
+    if (depth > 0 || reason != kVanished) Skip(reason);
     return;
   }
   std::vector<std::string> children;
@@ -203,9 +319,23 @@ void CgroupCollector::Walk(const Hierarchy& hierarchy, const std::string& dir,
   }
 }
 
-bool CgroupCollector::CollectOne(const Hierarchy& hierarchy,
+void CgroupCollector::CollectOne(const Hierarchy& hierarchy,
                                  const std::string& dir,
-                                 const std::string& path, MetricSink& sink) {
+                                 const std::string& path, bool exported,
+                                 MetricSink& sink) {
+  CgroupLedger::Clock::time_point now = CgroupLedger::Clock::now();
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return Skip(ReasonOfErrno(errno));
+  absl::StatusOr<CgroupEvents> events = ReadCgroupEvents(dir, hierarchy.v2);
+  if (!events.ok()) {
+    if (absl::IsNotFound(events.status())) return Skip(kVanished);
+    Skip(ReasonOf(events.status()));
+  }
+  // Even a failed read says the cgroup is still there.
+  ledger_->Record(path, static_cast<uint64_t>(st.st_ino),
+                  events.ok() ? *events : CgroupEvents(), now);
+  if (!exported) return;
+
   MetricSink own;  // appended only when the cgroup did not vanish meanwhile
   bool vanished = false;
   // Reads one file; an absent file is a feature this kernel or cgroup lacks
@@ -221,11 +351,6 @@ bool CgroupCollector::CollectOne(const Hierarchy& hierarchy,
     return std::nullopt;
   };
   Labels cgroup = {{"cgroup", path}};
-  auto with = [&cgroup](std::string name, std::string value) {
-    Labels labels = cgroup;
-    labels.emplace_back(std::move(name), std::move(value));
-    return labels;
-  };
   auto bytes = [&](const MetricDesc& desc,
                    const char* file) -> std::optional<uint64_t> {
     std::optional<std::string> text = read(file);
@@ -246,30 +371,19 @@ bool CgroupCollector::CollectOne(const Hierarchy& hierarchy,
     if (!value.ok()) return Skip(kMalformed);
     if (*value) own.Add(desc, static_cast<double>(**value), cgroup);
   };
-  auto events = [&](const MetricDesc& desc, const char* file) {
-    std::optional<std::string> text = read(file);
-    if (!text) return;
-    absl::StatusOr<Vmstat> parsed = ParseVmstat(*text);
-    if (!parsed.ok()) return Skip(kMalformed);
-    for (const char* event :
-         {"low", "high", "max", "oom", "oom_kill", "oom_group_kill"}) {
-      if (std::optional<uint64_t> count = parsed->Get(event)) {
-        own.Add(desc, static_cast<double>(*count), with("event", event));
-      }
-    }
+  auto flag = [&](const MetricDesc& desc, std::optional<uint64_t> value) {
+    if (value.value_or(0) != 0) own.Add(desc, 1, cgroup);
   };
 
   if (hierarchy.v2) {
-    events(kEvents, "memory.events");
-    events(kLocalEvents, "memory.events.local");
     bytes(kUsage, "memory.current");
     limit(kLimit, "memory.max");
     limit(kHigh, "memory.high");
-    bytes(kSwap, "memory.swap.current");
+    if (node_has_swap_) bytes(kSwap, "memory.swap.current");
     if (std::optional<std::string> text = read("memory.oom.group")) {
       absl::StatusOr<uint64_t> group = ParseCgroupBytes(*text);
       if (group.ok()) {
-        own.Add(kOomGroup, static_cast<double>(*group), cgroup);
+        flag(kOomGroup, *group);
       } else {
         Skip(kMalformed);
       }
@@ -290,28 +404,12 @@ bool CgroupCollector::CollectOne(const Hierarchy& hierarchy,
       }
     }
   } else {
-    if (std::optional<std::string> text = read("memory.oom_control")) {
-      absl::StatusOr<Vmstat> control = ParseVmstat(*text);
-      if (!control.ok()) {
-        Skip(kMalformed);
-      } else {
-        if (std::optional<uint64_t> kills = control->Get("oom_kill")) {
-          own.Add(kEvents, static_cast<double>(*kills),
-                  with("event", "oom_kill"));
-        }
-        if (std::optional<uint64_t> under = control->Get("under_oom")) {
-          own.Add(kUnderOom, static_cast<double>(*under), cgroup);
-        }
-      }
-    }
-    if (std::optional<uint64_t> failcnt =
-            bytes(MetricDesc{}, "memory.failcnt")) {
-      own.Add(kEvents, static_cast<double>(*failcnt), with("event", "max"));
-    }
+    if (events.ok()) flag(kUnderOom, events->under_oom);
     std::optional<uint64_t> usage = bytes(kUsage, "memory.usage_in_bytes");
     limit(kLimit, "memory.limit_in_bytes");
     // memsw exists only with swap accounting; then swap = memsw - usage.
-    if (::access((dir + "/memory.memsw.usage_in_bytes").c_str(), F_OK) == 0) {
+    if (node_has_swap_ &&
+        ::access((dir + "/memory.memsw.usage_in_bytes").c_str(), F_OK) == 0) {
       std::optional<uint64_t> memsw =
           bytes(MetricDesc{}, "memory.memsw.usage_in_bytes");
       if (memsw && usage) {
@@ -321,20 +419,33 @@ bool CgroupCollector::CollectOne(const Hierarchy& hierarchy,
       }
     }
   }
-  if (vanished) {
-    Skip(kVanished);
-    return false;
-  }
-  CgroupIdentity id = IdentifyCgroup(path);
-  own.Add(kInfo, 1,
-          {{"cgroup", path},
-           {"uid", id.uid},
-           {"qos_class", id.qos_class},
-           {"container_id", id.container_id},
-           {"unit", id.unit},
-           {"lxc", id.lxc}});
+  if (vanished) return Skip(kVanished);
+  own.Add(kInfo, 1, InfoLabels(path));
   sink.Append(own.TakeFamilies());
-  return true;
+  ++exported_;
+}
+
+void CgroupCollector::AddCounters(const Hierarchy& hierarchy,
+                                  MetricSink& sink) {
+  std::size_t root_depth = Components(NormalizeCgroupPath(hierarchy.root));
+  for (const CgroupLedger::Row& row : ledger_->Rows()) {
+    std::size_t depth = Components(row.path) - root_depth;
+    if (!Exported(row.path, depth)) continue;
+    for (std::size_t e = 0; e < kCgroupEvents; ++e) {
+      Labels labels = {{"cgroup", row.path},
+                       {"event", std::string(kCgroupEventNames[e])}};
+      if (row.total[e] >= 0) {
+        sink.Add(kEvents, static_cast<double>(row.total[e]), labels);
+      }
+      if (row.local[e] >= 0 && row.local[e] != row.total[e]) {
+        sink.Add(kLocalEvents, static_cast<double>(row.local[e]), labels);
+      }
+    }
+    if (row.removed) {
+      ++retained_;
+      sink.Add(kInfo, 1, InfoLabels(row.path));
+    }
+  }
 }
 
 }  // namespace oom

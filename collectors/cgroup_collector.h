@@ -13,19 +13,28 @@
 //   oom_cgroup_info{cgroup,uid,qos_class,container_id,unit,lxc}
 //   oom_cgroup_hierarchy_info{version,mount_point}
 //   oom_cgroup_skipped_total{reason}
+//   oom_cgroup_exported, oom_cgroup_retained, oom_cgroup_watched,
+//   oom_cgroup_watch_failures_total
 // The hierarchy that owns the memory controller is found in
-// /proc/self/mountinfo and walked once per scrape.
+// /proc/self/mountinfo and walked once per scrape. Event counters come from
+// a CgroupLedger that a CgroupWatcher thread also feeds between scrapes, so
+// removed cgroups keep their counts for --collector.cgroup.retention.
 //
-// Work in progress (issue 4), hence off by default: v1 event counts are the
-// cgroup's own (v2's are hierarchical), cgroups removed between scrapes are
-// not yet captured, and the default depth does not yet bound the series of
-// a large Kubernetes node.
+// Which cgroups get series: depth <= --collector.cgroup.max-depth, matching
+// include and no exclude pattern, and not inside a Kubernetes pod's cgroup
+// unless --collector.cgroup.pod-containers. Series that would only repeat
+// themselves are left out: the local events of a cgroup whose local counts
+// equal its totals (every leaf), swap on a node without swap, a limit or
+// high that is not set, oom_group and under_oom when 0.
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "collectors/cgroup_ledger.h"
+#include "collectors/cgroup_watcher.h"
 #include "collectors/collector.h"
 
 namespace oom {
@@ -33,6 +42,7 @@ namespace oom {
 class CgroupCollector : public Collector {
  public:
   CgroupCollector(FsRoots roots, CgroupOptions options);
+  ~CgroupCollector() override;
 
   absl::Status Collect(MetricSink& sink) override;
 
@@ -49,19 +59,35 @@ class CgroupCollector : public Collector {
 
   // Finds the hierarchy of the memory controller; NotFound when none.
   absl::StatusOr<Hierarchy> Discover() const;
+  // Makes the ledger and starts the watcher for a newly found hierarchy.
+  void Follow(const Hierarchy& hierarchy);
+  // Whether `path`, `depth` levels below the root, gets series.
+  bool Exported(const std::string& path, std::size_t depth) const;
+  // Whether its counts go into the ledger: on v1 every cgroup, since
+  // totals sum the descendants; on v2 the exported ones.
+  bool Tracked(const std::string& path, std::size_t depth) const;
   // Walks `dir` (the cgroup `path`) and its descendants.
   void Walk(const Hierarchy& hierarchy, const std::string& dir,
             const std::string& path, std::size_t depth, MetricSink& sink);
-  // Adds the series of one cgroup; false when it vanished meanwhile.
-  bool CollectOne(const Hierarchy& hierarchy, const std::string& dir,
-                  const std::string& path, MetricSink& sink);
-  bool Wanted(const std::string& path) const;
+  // Records the counts of one cgroup and, when exported, adds its gauges.
+  void CollectOne(const Hierarchy& hierarchy, const std::string& dir,
+                  const std::string& path, bool exported, MetricSink& sink);
+  // Adds the event counters of every exported cgroup, live or retained.
+  void AddCounters(const Hierarchy& hierarchy, MetricSink& sink);
   void Skip(Reason reason) { ++skipped_[reason]; }
 
   const FsRoots roots_;
   const CgroupOptions options_;
   std::array<uint64_t, kReasons> skipped_{};
-  std::size_t exported_ = 0;  // cgroups exported in the current scrape
+  std::string followed_;  // the hierarchy the ledger and watcher are for
+  std::unique_ptr<CgroupLedger> ledger_;
+  std::unique_ptr<CgroupWatcher> watcher_;
+  uint64_t watch_failures_ = 0;  // watchers that could not start
+  // Per scrape:
+  std::size_t exported_ = 0;
+  std::size_t retained_ = 0;
+  bool walk_complete_ = true;  // every directory could be listed
+  bool node_has_swap_ = true;
 };
 
 }  // namespace oom

@@ -5,6 +5,7 @@
 // node_exporter: each collector has a name, a default (on or off) and a
 // factory; --collector.NAME / --no-collector.NAME choose which ones run.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -52,13 +53,22 @@ struct KmsgOptions {
 
 // Options of the cgroup collector (--collector.cgroup.*).
 struct CgroupOptions {
-  // Deepest level walked below the hierarchy's root (depth 0).
-  std::size_t max_depth = 8;
+  // Deepest level exported below the hierarchy's root (depth 0): 3 reaches
+  // Kubernetes pods, systemd units and user sessions, Docker and LXC
+  // containers.
+  std::size_t max_depth = 3;
   // Shell patterns (fnmatch, '*' also matches '/') on the cgroup path: a
   // cgroup is exported when it matches an include pattern and no exclude
   // pattern; the walk goes on below excluded cgroups.
   std::vector<std::string> include = {"*"};
   std::vector<std::string> exclude;
+  // Export the cgroups inside a Kubernetes pod's (its containers, pause,
+  // conmon) too; the pod's own cgroup already counts their events.
+  bool pod_containers = false;
+  // How long the counts of a removed cgroup stay exported.
+  std::chrono::milliseconds retention = std::chrono::hours(1);
+  // Follow cgroups between scrapes (inotify, v1 OOM eventfds).
+  bool watch = true;
 };
 
 // Everything a collector factory may need.

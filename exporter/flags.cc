@@ -37,6 +37,20 @@ constexpr StringFlag kStringFlags[] = {
      "Comma-separated shell patterns of cgroup paths to export"},
     {"collector.cgroup.exclude", [](Flags& f) { return &f.cgroup_exclude; },
      "Comma-separated shell patterns of cgroup paths not to export"},
+    {"collector.cgroup.retention", [](Flags& f) { return &f.cgroup_retention; },
+     "How long a removed cgroup's event counters stay exported"},
+};
+
+struct BoolFlag {
+  absl::string_view name;
+  bool* (*field)(Flags&);
+  absl::string_view help;
+};
+
+constexpr BoolFlag kBoolFlags[] = {
+    {"collector.cgroup.pod-containers",
+     [](Flags& f) { return &f.cgroup.pod_containers; },
+     "Export the cgroups of Kubernetes containers, inside their pods'"},
 };
 
 struct CountFlag {
@@ -55,7 +69,7 @@ constexpr CountFlag kCountFlags[] = {
     {"collector.kmsg.api-kills", [](Flags& f) { return &f.kmsg.api_kills; },
      "Kills listed by /api/v1/kills", 100000},
     {"collector.cgroup.max-depth", [](Flags& f) { return &f.cgroup.max_depth; },
-     "Deepest cgroup level walked below the root", 64},
+     "Deepest cgroup level exported below the root", 64},
 };
 
 absl::Status FlagError(absl::string_view flag, absl::string_view what) {
@@ -160,6 +174,32 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
       continue;
     }
 
+    const BoolFlag* bool_flag = nullptr;
+    bool negated = absl::StartsWith(name, "no-");
+    for (const BoolFlag& candidate : kBoolFlags) {
+      if (candidate.name == (negated ? name.substr(3) : name)) {
+        bool_flag = &candidate;
+      }
+    }
+    if (bool_flag != nullptr) {
+      if (!seen.insert(std::string(bool_flag->name)).second) {
+        return FlagError(name, "given more than once");
+      }
+      bool on = !negated;
+      if (value) {
+        std::optional<bool> parsed = ParseBool(*value);
+        if (negated || !parsed) {
+          return FlagError(name, negated ? "takes no value"
+                                         : absl::StrCat("\"", *value,
+                                                        "\" is not true or "
+                                                        "false"));
+        }
+        on = *parsed;
+      }
+      *bool_flag->field(flags) = on;
+      continue;
+    }
+
     const StringFlag* string_flag = nullptr;
     for (const StringFlag& candidate : kStringFlags) {
       if (candidate.name == name) string_flag = &candidate;
@@ -231,9 +271,58 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
   flags.cgroup.include = SplitPatterns(flags.cgroup_include);
   flags.cgroup.exclude = SplitPatterns(flags.cgroup_exclude);
   if (flags.help || flags.version) return flags;
+  std::optional<std::chrono::milliseconds> retention =
+      ParseDuration(flags.cgroup_retention);
+  if (!retention) {
+    return FlagError("collector.cgroup.retention",
+                     absl::StrCat("\"", flags.cgroup_retention,
+                                  "\" is not a duration such as 1h, 30m or "
+                                  "90s"));
+  }
+  flags.cgroup.retention = *retention;
   absl::Status status = Validate(flags);
   if (!status.ok()) return status;
   return flags;
+}
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  struct Unit {
+    std::string_view name;
+    int64_t ms;
+  };
+  // "ms" before "m", so that the longer name wins.
+  constexpr Unit kUnits[] = {{"ms", 1},           {"s", 1000},
+                             {"m", 60 * 1000},    {"h", 3600 * 1000},
+                             {"d", 86400 * 1000}, {"w", 7 * 86400 * 1000}};
+  if (text == "0") return std::chrono::milliseconds(0);
+  if (text.empty()) return std::nullopt;
+  int64_t total = 0;
+  std::size_t last_unit = 0;  // units must go from long to short
+  bool first = true;
+  while (!text.empty()) {
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+      ++digits;
+    std::optional<uint64_t> number = ParseU64(text.substr(0, digits));
+    if (!number || *number > (uint64_t{1} << 40)) return std::nullopt;
+    text.remove_prefix(digits);
+    const Unit* unit = nullptr;
+    std::size_t index = 0;
+    for (std::size_t i = 0; i < std::size(kUnits); ++i) {
+      if (text.substr(0, kUnits[i].name.size()) == kUnits[i].name) {
+        unit = &kUnits[i];
+        index = i;
+        break;
+      }
+    }
+    if (unit == nullptr || (!first && index >= last_unit)) return std::nullopt;
+    text.remove_prefix(unit->name.size());
+    total += static_cast<int64_t>(*number) * unit->ms;
+    if (total > (int64_t{1} << 50)) return std::nullopt;
+    last_unit = index;
+    first = false;
+  }
+  return std::chrono::milliseconds(total);
 }
 
 std::string UsageText(const std::vector<CollectorInfo>& known) {
@@ -255,6 +344,11 @@ std::string UsageText(const std::vector<CollectorInfo>& known) {
   for (const CountFlag& flag : kCountFlags) {
     line(absl::StrCat("--", flag.name, "=N"),
          absl::StrCat(flag.help, " (default: ", *flag.field(defaults), ")"));
+  }
+  for (const BoolFlag& flag : kBoolFlags) {
+    line(absl::StrCat("--[no-]", flag.name),
+         absl::StrCat(flag.help, " (default: ",
+                      *flag.field(defaults) ? "true" : "false", ")"));
   }
   line("--log.level=LEVEL",
        "Only log messages at or above LEVEL: debug, info, warn, error "

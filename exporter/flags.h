@@ -6,11 +6,15 @@
 //   --path.procfs=/proc --path.sysfs=/sys
 //   --collector.NAME / --no-collector.NAME   --log.level=info
 //   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
-//   --collector.cgroup.{max-depth,include,exclude}
+//   --collector.cgroup.{max-depth,include,exclude,retention}
+//   --[no-]collector.cgroup.pod-containers
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +35,7 @@ struct Flags {
   CgroupOptions cgroup;  // include/exclude come from the two strings below
   std::string cgroup_include = "*";
   std::string cgroup_exclude;
+  std::string cgroup_retention = "1h";
   // Names of the collectors to run, in AllCollectors() order.
   std::vector<std::string> collectors;
   bool help = false;
@@ -44,6 +49,10 @@ struct Flags {
 // argument.
 absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
                                  const std::vector<CollectorInfo>& known);
+
+// A duration as Prometheus spells them: "90s", "1h30m", "500ms", "0s";
+// units ms, s, m, h, d, w. nullopt when it is not one.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
 // The --help text.
 std::string UsageText(const std::vector<CollectorInfo>& known);

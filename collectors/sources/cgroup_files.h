@@ -5,8 +5,10 @@
 // (memory.events, memory.events.local, memory.oom_control) have the format
 // of /proc/vmstat and use ParseVmstat; memory.pressure uses ParsePressure.
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -26,6 +28,46 @@ absl::StatusOr<uint64_t> ParseCgroupBytes(std::string_view text);
 //   9223372036854771712
 //   67108864
 absl::StatusOr<std::optional<uint64_t>> ParseCgroupLimit(std::string_view text);
+
+// The memory events of cgroup v2's memory.events, in the kernel's order.
+inline constexpr std::array<std::string_view, 6> kCgroupEventNames = {
+    "low", "high", "max", "oom", "oom_kill", "oom_group_kill"};
+inline constexpr std::size_t kCgroupEvents = kCgroupEventNames.size();
+inline constexpr std::size_t kCgroupEventMax = 2;
+inline constexpr std::size_t kCgroupEventOomKill = 4;
+
+// One count per kCgroupEventNames entry; -1 where the kernel has none.
+using CgroupEventCounts = std::array<int64_t, kCgroupEvents>;
+inline constexpr CgroupEventCounts kNoCgroupEvents = {-1, -1, -1, -1, -1, -1};
+
+// The event counters of one memory cgroup, as one read of its files gives.
+struct CgroupEvents {
+  // v2: memory.events, which counts the cgroup and its descendants. v1 has
+  // no such file: all -1 (a caller sums the descendants' `local`).
+  CgroupEventCounts total = kNoCgroupEvents;
+  // v2: memory.events.local (Linux 5.2+). v1: the cgroup's own counts,
+  // "oom_kill" from memory.oom_control (Linux 4.13+) and "max" from
+  // memory.failcnt (times usage hit the limit).
+  CgroupEventCounts local = kNoCgroupEvents;
+  // v1 memory.oom_control "under_oom"; nullopt on v2.
+  std::optional<uint64_t> under_oom;
+};
+
+// Parses memory.events / memory.events.local (v2) into counts. Sample
+// (Linux 6.x, memory.events of a container after one OOM kill):
+//   low 0
+//   high 0
+//   max 120
+//   oom 1
+//   oom_kill 1
+//   oom_group_kill 0
+absl::StatusOr<CgroupEventCounts> ParseCgroupEventCounts(std::string_view text);
+
+// Reads the event counters of the cgroup directory `dir` (v2 when `v2`).
+// A file the kernel lacks leaves its counts at -1. Errors: NotFound when
+// the cgroup itself is gone; PermissionDenied, InvalidArgument (a file that
+// does not parse) and others as ReadFile says, naming the file.
+absl::StatusOr<CgroupEvents> ReadCgroupEvents(const std::string& dir, bool v2);
 
 }  // namespace oom
 

@@ -99,13 +99,17 @@ CgroupIdentity IdentifyCgroup(std::string_view path) {
           name = name == qos ? std::string_view() : name.substr(qos.size() + 1);
         }
       }
-      if (StartsWith(name, "pod")) id.uid = PodUid(name.substr(3));
+      if (StartsWith(name, "pod")) {
+        id.uid = PodUid(name.substr(3));
+        id.below_pod = i + 1 < parts.size();
+      }
       continue;
     }
     if (StartsWith(part, "pod") && !id.qos_class.empty() && i > 0 &&
         (parts[i - 1] == "kubepods" || parts[i - 1] == "burstable" ||
          parts[i - 1] == "besteffort")) {
       id.uid = PodUid(part.substr(3));
+      id.below_pod = i + 1 < parts.size();
       continue;
     }
     if (ContainerScope(part, &id.container_id)) continue;

@@ -22,6 +22,8 @@ struct CgroupIdentity {
                              // container nor one of Kubernetes' slices:
                              // "nginx.service", "session-2.scope"
   std::string lxc;           // LXC container name
+  bool below_pod = false;    // inside a pod's cgroup: one of its containers
+                             // (the pause container too) or CRI-O's conmon
 };
 
 // The path as the kernel prints it in OOM reports and as this exporter

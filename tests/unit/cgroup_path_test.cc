@@ -20,7 +20,7 @@ struct Case {
 std::string Describe(const CgroupIdentity& id) {
   return "uid=" + id.uid + " qos=" + id.qos_class +
          " container=" + id.container_id + " unit=" + id.unit +
-         " lxc=" + id.lxc;
+         " lxc=" + id.lxc + (id.below_pod ? " below_pod" : "");
 }
 
 TEST(IdentifyCgroupTest, EveryLayout) {
@@ -30,26 +30,26 @@ TEST(IdentifyCgroupTest, EveryLayout) {
   const Case cases[] = {
       // Kubernetes, cgroupfs driver (v1 and v2 alike).
       {"/kubepods/burstable/pod" + uid + "/" + id,
-       {uid, "burstable", id, "", ""}},
+       {uid, "burstable", id, "", "", true}},
       {"/kubepods/besteffort/pod" + uid + "/" + id,
-       {uid, "besteffort", id, "", ""}},
-      {"/kubepods/pod" + uid + "/" + id, {uid, "guaranteed", id, "", ""}},
+       {uid, "besteffort", id, "", "", true}},
+      {"/kubepods/pod" + uid + "/" + id, {uid, "guaranteed", id, "", "", true}},
       {"/kubepods/burstable/pod" + uid, {uid, "burstable", "", "", ""}},
       // Kubernetes, systemd driver, each runtime.
       {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" +
            uid_ + ".slice/cri-containerd-" + id + ".scope",
-       {uid, "burstable", "containerd://" + id, "", ""}},
+       {uid, "burstable", "containerd://" + id, "", "", true}},
       {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" +
            uid_ + ".slice/crio-" + id + ".scope",
-       {uid, "besteffort", "cri-o://" + id, "", ""}},
+       {uid, "besteffort", "cri-o://" + id, "", "", true}},
       {"/kubepods.slice/kubepods-pod" + uid_ + ".slice/docker-" + id + ".scope",
-       {uid, "guaranteed", "docker://" + id, "", ""}},
+       {uid, "guaranteed", "docker://" + id, "", "", true}},
       {"/kubepods.slice/kubepods-pod" + uid_ + ".slice",
        {uid, "guaranteed", "", "", ""}},
       // CRI-O's conmon is not a container.
       {"/kubepods.slice/kubepods-pod" + uid_ + ".slice/crio-conmon-" + id +
            ".scope",
-       {uid, "guaranteed", "", "crio-conmon-" + id + ".scope", ""}},
+       {uid, "guaranteed", "", "crio-conmon-" + id + ".scope", "", true}},
       // QoS slices alone are no pod (and Kubernetes' slices are not named as
       // units: the pod and container labels say more).
       {"/kubepods.slice/kubepods-burstable.slice", {"", "", "", "", ""}},

@@ -1,0 +1,152 @@
+// The watcher on fixture trees in a temporary directory: inotify reports
+// directories made, moved and removed there as it does in cgroupfs, and
+// writes to memory.events as the kernel's cgroup_file_notify() does. The
+// v1 OOM eventfds need the real kernel: tests/live/cgroup_live_test.cc.
+
+#include "collectors/cgroup_watcher.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/temp_tree.h"
+
+namespace oom {
+namespace {
+
+using ::oom::testing::TempTree;
+
+constexpr char kEvents[] =
+    "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\noom_group_kill 0\n";
+
+// Waits until `done` holds, for at most 10 s: the watcher is another thread.
+bool WaitFor(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+std::optional<CgroupLedger::Row> RowOf(const CgroupLedger& ledger,
+                                       const std::string& path) {
+  for (const CgroupLedger::Row& row : ledger.Rows()) {
+    if (row.path == path) return row;
+  }
+  return std::nullopt;
+}
+
+int64_t Kills(const CgroupLedger& ledger, const std::string& path) {
+  std::optional<CgroupLedger::Row> row = RowOf(ledger, path);
+  return row ? row->total[kCgroupEventOomKill] : -2;
+}
+
+CgroupWatcher::Target Target(const TempTree& tree, bool v2) {
+  CgroupWatcher::Target target;
+  target.dir = tree.root() + "/cg";
+  target.root_path = "/";
+  target.v2 = v2;
+  target.max_depth = 3;
+  target.tracked = [](const std::string& path, std::size_t) {
+    return path != "/untracked";
+  };
+  return target;
+}
+
+// Makes a v2 cgroup the way the kernel does, all files at once: built
+// aside, then moved in.
+void MakeV2Cgroup(TempTree& tree, const std::string& path,
+                  const std::string& events) {
+  std::string staging = "staging" + path;
+  tree.WriteFile(staging + "/memory.events", events);
+  tree.WriteFile(staging + "/memory.events.local", events);
+  std::filesystem::rename(tree.root() + "/" + staging,
+                          tree.root() + "/cg" + path);
+}
+
+TEST(CgroupWatcherTest, V2FollowsEventsCreationAndRemoval) {
+  TempTree tree;
+  tree.WriteFile("cg/memory.pressure", "");
+  tree.WriteFile("cg/pod/memory.events", kEvents);
+  tree.WriteFile("cg/pod/memory.events.local", kEvents);
+  tree.MakeDir("cg/untracked");
+  tree.MakeDir("staging");
+  CgroupLedger ledger(/*sum_descendants=*/false, std::chrono::hours(1));
+  absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+      CgroupWatcher::Start(Target(tree, true), &ledger);
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  // Everything is read before Start returns.
+  EXPECT_EQ(Kills(ledger, "/pod"), 1);
+  EXPECT_FALSE(RowOf(ledger, "/untracked").has_value());
+  EXPECT_EQ((*watcher)->watched(), 3u);
+
+  // An event: the kernel rewrites memory.events and signals IN_MODIFY.
+  tree.WriteFile("cg/pod/memory.events",
+                 "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n");
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/pod") == 2; }));
+
+  // A new cgroup is read before any scrape, and so is a change in it.
+  MakeV2Cgroup(tree, "/pod/c1", kEvents);
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/pod/c1") == 1; }));
+  tree.WriteFile("cg/pod/c1/memory.events",
+                 "low 0\nhigh 0\nmax 9\noom 3\noom_kill 3\noom_group_kill 0\n");
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/pod/c1") == 3; }));
+
+  // Removed: the ledger keeps its last counts, marked removed.
+  std::filesystem::remove_all(tree.root() + "/cg/pod/c1");
+  EXPECT_TRUE(WaitFor([&] {
+    std::optional<CgroupLedger::Row> row = RowOf(ledger, "/pod/c1");
+    return row && row->removed;
+  }));
+  EXPECT_EQ(Kills(ledger, "/pod/c1"), 3);
+  EXPECT_TRUE(WaitFor([&] { return (*watcher)->watched() == 3u; }));
+  EXPECT_EQ((*watcher)->failures(), 0u);
+}
+
+TEST(CgroupWatcherTest, V1FollowsCreationAndRemoval) {
+  TempTree tree;
+  tree.WriteFile("cg/memory.oom_control",
+                 "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+  tree.WriteFile("cg/memory.failcnt", "0\n");
+  tree.MakeDir("staging");
+  CgroupLedger ledger(/*sum_descendants=*/true, std::chrono::hours(1));
+  absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+      CgroupWatcher::Start(Target(tree, false), &ledger);
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  EXPECT_EQ(Kills(ledger, "/"), 0);
+
+  tree.WriteFile("staging/docker/memory.oom_control",
+                 "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+  tree.WriteFile("staging/docker/memory.failcnt", "17\n");
+  std::filesystem::rename(tree.root() + "/staging/docker",
+                          tree.root() + "/cg/docker");
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/docker") == 2; }));
+  EXPECT_EQ(Kills(ledger, "/"), 2);  // summed, as v2 would count it
+
+  std::filesystem::remove_all(tree.root() + "/cg/docker");
+  EXPECT_TRUE(WaitFor([&] { return ledger.retained() == 1u; }));
+  EXPECT_EQ(Kills(ledger, "/"), 2);
+  // A fixture tree has no cgroup.event_control: that is a cgroup that is
+  // gone or a file the kernel lacks, not a failure.
+  EXPECT_EQ((*watcher)->failures(), 0u);
+}
+
+TEST(CgroupWatcherTest, StopsPromptly) {
+  TempTree tree;
+  tree.WriteFile("cg/memory.pressure", "");
+  CgroupLedger ledger(false, std::chrono::hours(1));
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+        CgroupWatcher::Start(Target(tree, true), &ledger);
+    ASSERT_TRUE(watcher.ok()) << watcher.status();
+  }
+}
+
+}  // namespace
+}  // namespace oom
