@@ -24,9 +24,10 @@ const std::vector<CollectorInfo>& AllCollectors() {
            [](const CollectorConfig& config) {
              return std::make_unique<KmsgCollector>(config.roots, config.kmsg);
            }},
-          {"cgroup", false,
+          {"cgroup", true,
            "Every memory cgroup's limit, usage, events and pressure, cgroup v1 "
-           "and v2, with the workload it belongs to (cgroupfs; in progress)",
+           "and v2, with the workload it belongs to; kills in cgroups removed "
+           "between scrapes kept (cgroupfs)",
            [](const CollectorConfig& config) {
              return std::make_unique<CgroupCollector>(config.roots,
                                                       config.cgroup);

@@ -1,10 +1,7 @@
 #include "collectors/cgroup_collector.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <optional>
 #include <utility>
@@ -127,12 +124,6 @@ CgroupCollector::Reason ReasonOf(const absl::Status& status) {
   return CgroupCollector::kUnreadable;
 }
 
-CgroupCollector::Reason ReasonOfErrno(int error) {
-  if (error == ENOENT || error == ENOTDIR) return CgroupCollector::kVanished;
-  if (error == EACCES || error == EPERM) return CgroupCollector::kPermission;
-  return CgroupCollector::kUnreadable;
-}
-
 std::size_t Components(const std::string& path) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < path.size(); ++i) {
@@ -141,8 +132,7 @@ std::size_t Components(const std::string& path) {
   return n;
 }
 
-Labels InfoLabels(const std::string& path) {
-  CgroupIdentity id = IdentifyCgroup(path);
+Labels InfoLabels(const std::string& path, const CgroupIdentity& id) {
   return {{"cgroup", path},
           {"uid", id.uid},
           {"qos_class", id.qos_class},
@@ -197,8 +187,8 @@ absl::StatusOr<CgroupCollector::Hierarchy> CgroupCollector::Discover() const {
   return absl::NotFoundError("no cgroup hierarchy with the memory controller");
 }
 
-bool CgroupCollector::Exported(const std::string& path,
-                               std::size_t depth) const {
+bool CgroupCollector::Exported(const std::string& path, std::size_t depth,
+                               CgroupIdentity* identity) const {
   if (depth > options_.max_depth) return false;
   auto matches = [&path](const std::vector<std::string>& patterns) {
     for (const std::string& pattern : patterns) {
@@ -207,7 +197,10 @@ bool CgroupCollector::Exported(const std::string& path,
     return false;
   };
   if (!matches(options_.include) || matches(options_.exclude)) return false;
-  return options_.pod_containers || !IdentifyCgroup(path).below_pod;
+  CgroupIdentity id = IdentifyCgroup(path);
+  bool exported = options_.pod_containers || !id.below_pod;
+  if (identity != nullptr) *identity = std::move(id);
+  return exported;
 }
 
 bool CgroupCollector::Tracked(const std::string& path,
@@ -248,6 +241,7 @@ void CgroupCollector::Follow(const Hierarchy& hierarchy) {
 
 absl::Status CgroupCollector::Collect(MetricSink& sink) {
   exported_ = 0;
+  exported_paths_.clear();
   retained_ = 0;
   walk_complete_ = true;
   absl::StatusOr<Hierarchy> hierarchy = Discover();
@@ -294,57 +288,66 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
 void CgroupCollector::Walk(const Hierarchy& hierarchy, const std::string& dir,
                            const std::string& path, std::size_t depth,
                            MetricSink& sink) {
-  bool exported = Exported(path, depth);
-  if (exported || Tracked(path, depth)) {
-    CollectOne(hierarchy, dir, path, exported, sink);
+  absl::StatusOr<CgroupDir> cgroup = CgroupDir::Open(dir);
+  if (!cgroup.ok()) {
+    Reason reason = ReasonOf(cgroup.status());
+    // A root that cannot be read is the whole walk missing, not one cgroup.
+    if (reason != kVanished || depth == 0) walk_complete_ = false;
+    return Skip(reason);
+  }
+  CgroupIdentity id;
+  bool exported = Exported(path, depth, &id);
+  if (exported) exported_paths_.insert(path);
+  bool tracked = hierarchy.v2 ? exported : depth <= kV1SumDepth;
+  if (exported || tracked) {
+    CollectOne(hierarchy, *cgroup, path, exported ? &id : nullptr, sink);
   }
   if (depth >= (hierarchy.v2 ? options_.max_depth : kV1SumDepth)) return;
-  DIR* handle = ::opendir(dir.c_str());
-  if (handle == nullptr) {
-    Reason reason = ReasonOfErrno(errno);
+  absl::StatusOr<std::vector<std::string>> children = cgroup->Children();
+  if (!children.ok()) {
+    Reason reason = ReasonOf(children.status());
     if (reason != kVanished) walk_complete_ = false;
-    if (depth > 0 || reason != kVanished) Skip(reason);
-    return;
+    return Skip(reason);
   }
-  std::vector<std::string> children;
-  while (dirent* entry = ::readdir(handle)) {
-    std::string_view name = entry->d_name;
-    if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
-    children.emplace_back(name);
-  }
-  ::closedir(handle);
-  for (const std::string& child : children) {
+  for (const std::string& child : *children) {
     Walk(hierarchy, dir + "/" + child,
          path == "/" ? "/" + child : path + "/" + child, depth + 1, sink);
   }
 }
 
-void CgroupCollector::CollectOne(const Hierarchy& hierarchy,
-                                 const std::string& dir,
-                                 const std::string& path, bool exported,
+void CgroupCollector::CollectOne(const Hierarchy& hierarchy, CgroupDir& dir,
+                                 const std::string& path,
+                                 const CgroupIdentity* exported,
                                  MetricSink& sink) {
   CgroupLedger::Clock::time_point now = CgroupLedger::Clock::now();
-  struct stat st;
-  if (::stat(dir.c_str(), &st) != 0) return Skip(ReasonOfErrno(errno));
   absl::StatusOr<CgroupEvents> events = ReadCgroupEvents(dir, hierarchy.v2);
   if (!events.ok()) {
     if (absl::IsNotFound(events.status())) return Skip(kVanished);
     Skip(ReasonOf(events.status()));
   }
   // Even a failed read says the cgroup is still there.
-  ledger_->Record(path, static_cast<uint64_t>(st.st_ino),
-                  events.ok() ? *events : CgroupEvents(), now);
-  if (!exported) return;
+  ledger_->Record(path, dir.inode(), events.ok() ? *events : CgroupEvents(),
+                  now);
+  if (exported == nullptr) return;
 
-  MetricSink own;  // appended only when the cgroup did not vanish meanwhile
+  // Added to the sink only when the cgroup did not vanish meanwhile.
+  struct Sample {
+    const MetricDesc* desc;
+    double value;
+  };
+  std::array<Sample, 12> own;
+  std::size_t owned = 0;
+  auto add = [&](const MetricDesc& desc, double value) {
+    own[owned++] = Sample{&desc, value};
+  };
   bool vanished = false;
   // Reads one file; an absent file is a feature this kernel or cgroup lacks
   // (the v2 root has no memory.current), anything else is counted.
-  auto read = [&](const char* name) -> std::optional<std::string> {
-    absl::StatusOr<std::string> text = ReadFile(dir + "/" + name);
-    if (text.ok()) return *std::move(text);
+  auto read = [&](const char* name) -> std::optional<std::string_view> {
+    absl::StatusOr<std::optional<std::string_view>> text = dir.Read(name);
+    if (text.ok()) return *text;
     if (absl::IsNotFound(text.status())) {
-      if (::access(dir.c_str(), F_OK) != 0) vanished = true;
+      vanished = true;
     } else {
       Skip(ReasonOf(text.status()));
     }
@@ -353,26 +356,25 @@ void CgroupCollector::CollectOne(const Hierarchy& hierarchy,
   Labels cgroup = {{"cgroup", path}};
   auto bytes = [&](const MetricDesc& desc,
                    const char* file) -> std::optional<uint64_t> {
-    std::optional<std::string> text = read(file);
+    std::optional<std::string_view> text = read(file);
     if (!text) return std::nullopt;
     absl::StatusOr<uint64_t> value = ParseCgroupBytes(*text);
     if (!value.ok()) {
       Skip(kMalformed);
       return std::nullopt;
     }
-    if (desc.name != std::string_view())
-      own.Add(desc, static_cast<double>(*value), cgroup);
+    if (desc.name != std::string_view()) add(desc, static_cast<double>(*value));
     return *value;
   };
   auto limit = [&](const MetricDesc& desc, const char* file) {
-    std::optional<std::string> text = read(file);
+    std::optional<std::string_view> text = read(file);
     if (!text) return;
     absl::StatusOr<std::optional<uint64_t>> value = ParseCgroupLimit(*text);
     if (!value.ok()) return Skip(kMalformed);
-    if (*value) own.Add(desc, static_cast<double>(**value), cgroup);
+    if (*value) add(desc, static_cast<double>(**value));
   };
   auto flag = [&](const MetricDesc& desc, std::optional<uint64_t> value) {
-    if (value.value_or(0) != 0) own.Add(desc, 1, cgroup);
+    if (value.value_or(0) != 0) add(desc, 1);
   };
 
   if (hierarchy.v2) {
@@ -380,7 +382,7 @@ void CgroupCollector::CollectOne(const Hierarchy& hierarchy,
     limit(kLimit, "memory.max");
     limit(kHigh, "memory.high");
     if (node_has_swap_) bytes(kSwap, "memory.swap.current");
-    if (std::optional<std::string> text = read("memory.oom.group")) {
+    if (std::optional<std::string_view> text = read("memory.oom.group")) {
       absl::StatusOr<uint64_t> group = ParseCgroupBytes(*text);
       if (group.ok()) {
         flag(kOomGroup, *group);
@@ -388,18 +390,16 @@ void CgroupCollector::CollectOne(const Hierarchy& hierarchy,
         Skip(kMalformed);
       }
     }
-    if (std::optional<std::string> text = read("memory.pressure")) {
+    if (std::optional<std::string_view> text = read("memory.pressure")) {
       absl::StatusOr<Pressure> pressure = ParsePressure(*text);
       if (!pressure.ok()) {
         Skip(kMalformed);
       } else {
         if (pressure->some) {
-          own.Add(kWaiting, static_cast<double>(pressure->some->total_us) / 1e6,
-                  cgroup);
+          add(kWaiting, static_cast<double>(pressure->some->total_us) / 1e6);
         }
         if (pressure->full) {
-          own.Add(kStalled, static_cast<double>(pressure->full->total_us) / 1e6,
-                  cgroup);
+          add(kStalled, static_cast<double>(pressure->full->total_us) / 1e6);
         }
       }
     }
@@ -408,20 +408,19 @@ void CgroupCollector::CollectOne(const Hierarchy& hierarchy,
     std::optional<uint64_t> usage = bytes(kUsage, "memory.usage_in_bytes");
     limit(kLimit, "memory.limit_in_bytes");
     // memsw exists only with swap accounting; then swap = memsw - usage.
-    if (node_has_swap_ &&
-        ::access((dir + "/memory.memsw.usage_in_bytes").c_str(), F_OK) == 0) {
+    if (node_has_swap_) {
       std::optional<uint64_t> memsw =
           bytes(MetricDesc{}, "memory.memsw.usage_in_bytes");
       if (memsw && usage) {
-        own.Add(kSwap,
-                static_cast<double>(*memsw > *usage ? *memsw - *usage : 0),
-                cgroup);
+        add(kSwap, static_cast<double>(*memsw > *usage ? *memsw - *usage : 0));
       }
     }
   }
   if (vanished) return Skip(kVanished);
-  own.Add(kInfo, 1, InfoLabels(path));
-  sink.Append(own.TakeFamilies());
+  for (std::size_t i = 0; i < owned; ++i) {
+    sink.Add(*own[i].desc, own[i].value, cgroup);
+  }
+  sink.Add(kInfo, 1, InfoLabels(path, *exported));
   ++exported_;
 }
 
@@ -430,7 +429,10 @@ void CgroupCollector::AddCounters(const Hierarchy& hierarchy,
   std::size_t root_depth = Components(NormalizeCgroupPath(hierarchy.root));
   for (const CgroupLedger::Row& row : ledger_->Rows()) {
     std::size_t depth = Components(row.path) - root_depth;
-    if (!Exported(row.path, depth)) continue;
+    CgroupIdentity id;
+    bool exported = row.removed ? Exported(row.path, depth, &id)
+                                : exported_paths_.count(row.path) > 0;
+    if (!exported) continue;
     for (std::size_t e = 0; e < kCgroupEvents; ++e) {
       Labels labels = {{"cgroup", row.path},
                        {"event", std::string(kCgroupEventNames[e])}};
@@ -443,7 +445,7 @@ void CgroupCollector::AddCounters(const Hierarchy& hierarchy,
     }
     if (row.removed) {
       ++retained_;
-      sink.Add(kInfo, 1, InfoLabels(row.path));
+      sink.Add(kInfo, 1, InfoLabels(row.path, id));
     }
   }
 }

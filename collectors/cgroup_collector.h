@@ -31,11 +31,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "collectors/cgroup_ledger.h"
 #include "collectors/cgroup_watcher.h"
 #include "collectors/collector.h"
+#include "collectors/sources/cgroup_files.h"
+#include "collectors/sources/cgroup_path.h"
 
 namespace oom {
 
@@ -61,17 +64,21 @@ class CgroupCollector : public Collector {
   absl::StatusOr<Hierarchy> Discover() const;
   // Makes the ledger and starts the watcher for a newly found hierarchy.
   void Follow(const Hierarchy& hierarchy);
-  // Whether `path`, `depth` levels below the root, gets series.
-  bool Exported(const std::string& path, std::size_t depth) const;
+  // Whether `path`, `depth` levels below the root, gets series; when it
+  // does, `identity` (if given) receives who it belongs to.
+  bool Exported(const std::string& path, std::size_t depth,
+                CgroupIdentity* identity = nullptr) const;
   // Whether its counts go into the ledger: on v1 every cgroup, since
   // totals sum the descendants; on v2 the exported ones.
   bool Tracked(const std::string& path, std::size_t depth) const;
   // Walks `dir` (the cgroup `path`) and its descendants.
   void Walk(const Hierarchy& hierarchy, const std::string& dir,
             const std::string& path, std::size_t depth, MetricSink& sink);
-  // Records the counts of one cgroup and, when exported, adds its gauges.
-  void CollectOne(const Hierarchy& hierarchy, const std::string& dir,
-                  const std::string& path, bool exported, MetricSink& sink);
+  // Records the counts of one cgroup and, when it is exported (`exported`
+  // names its workload), adds its gauges and info.
+  void CollectOne(const Hierarchy& hierarchy, CgroupDir& dir,
+                  const std::string& path, const CgroupIdentity* exported,
+                  MetricSink& sink);
   // Adds the event counters of every exported cgroup, live or retained.
   void AddCounters(const Hierarchy& hierarchy, MetricSink& sink);
   void Skip(Reason reason) { ++skipped_[reason]; }
@@ -85,6 +92,7 @@ class CgroupCollector : public Collector {
   uint64_t watch_failures_ = 0;  // watchers that could not start
   // Per scrape:
   std::size_t exported_ = 0;
+  std::unordered_set<std::string> exported_paths_;
   std::size_t retained_ = 0;
   bool walk_complete_ = true;  // every directory could be listed
   bool node_has_swap_ = true;

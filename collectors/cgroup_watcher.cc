@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -23,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "collectors/sources/cgroup_files.h"
+#include "collectors/util/log.h"
 
 namespace oom {
 namespace {
@@ -117,14 +119,17 @@ class CgroupWatcher::Loop {
   // the kernel has none), or nullopt when the cgroup is gone.
   std::optional<int64_t> Read(const std::string& dir, const std::string& path) {
     Clock::time_point now = Clock::now();
-    struct stat st;
-    if (::stat(dir.c_str(), &st) != 0) return std::nullopt;
-    absl::StatusOr<CgroupEvents> events = ReadCgroupEvents(dir, target_.v2);
-    if (!events.ok()) {
-      if (absl::IsNotFound(events.status())) return std::nullopt;
+    absl::StatusOr<CgroupDir> cgroup = CgroupDir::Open(dir);
+    if (!cgroup.ok()) {
+      if (absl::IsNotFound(cgroup.status())) return std::nullopt;
       return -1;  // the scrape counts what it cannot read
     }
-    ledger_->Record(path, static_cast<uint64_t>(st.st_ino), *events, now);
+    absl::StatusOr<CgroupEvents> events = ReadCgroupEvents(*cgroup, target_.v2);
+    if (!events.ok()) {
+      if (absl::IsNotFound(events.status())) return std::nullopt;
+      return -1;
+    }
+    ledger_->Record(path, cgroup->inode(), *events, now);
     const CgroupEventCounts& counts =
         target_.v2 ? events->total : events->local;
     return counts[kCgroupEventOomKill];
@@ -185,7 +190,8 @@ class CgroupWatcher::Loop {
            static_cast<ssize_t>(line.size());
     }
     // ENOENT: the cgroup went away meanwhile, not a failure.
-    bool vanished = !ok && (errno == ENOENT || errno == ENODEV);
+    int error = ok ? 0 : errno;
+    bool vanished = error == ENOENT || error == ENODEV;
     if (control >= 0) ::close(control);
     if (event_control >= 0) ::close(event_control);
     uint64_t token = next_token_++;
@@ -193,7 +199,18 @@ class CgroupWatcher::Loop {
     event.events = EPOLLIN;
     event.data.u64 = token;
     if (!ok || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, efd, &event) != 0) {
-      if (!ok && !vanished) ++failures;
+      if (!ok && !vanished) {
+        ++failures;
+        if (!warned_) {
+          warned_ = true;
+          std::string err = std::strerror(error);
+          Log(LogLevel::kWarn,
+              "cannot register for OOM notifications of cgroup v1 (writing "
+              "cgroup.event_control needs root); a kill in a cgroup removed "
+              "before the next scrape may be missed",
+              {{"collector", "cgroup"}, {"cgroup", path}, {"err", err}});
+        }
+      }
       ::close(efd);
       return;
     }
@@ -324,6 +341,7 @@ class CgroupWatcher::Loop {
   std::unordered_map<std::string, uint64_t> oom_tokens_;
   std::unordered_map<std::string, Recheck> rechecks_;
   uint64_t next_token_ = kInotifyToken + 1;
+  bool warned_ = false;  // about OOM eventfds, once
 };
 
 absl::StatusOr<std::unique_ptr<CgroupWatcher>> CgroupWatcher::Start(

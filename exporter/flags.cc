@@ -346,8 +346,9 @@ std::string UsageText(const std::vector<CollectorInfo>& known) {
          absl::StrCat(flag.help, " (default: ", *flag.field(defaults), ")"));
   }
   for (const BoolFlag& flag : kBoolFlags) {
-    line(absl::StrCat("--[no-]", flag.name),
-         absl::StrCat(flag.help, " (default: ",
+    line(absl::StrCat("--", flag.name),
+         absl::StrCat(flag.help, "; --no-", flag.name,
+                      " turns it off (default: ",
                       *flag.field(defaults) ? "true" : "false", ")"));
   }
   line("--log.level=LEVEL",

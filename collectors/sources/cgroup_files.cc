@@ -1,5 +1,9 @@
 #include "collectors/sources/cgroup_files.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -48,34 +52,117 @@ absl::StatusOr<CgroupEventCounts> ParseCgroupEventCounts(
 
 namespace {
 
-// Reads `dir`/`name`; nullopt when the kernel lacks the file, NotFound when
-// the whole cgroup is gone.
-absl::StatusOr<std::optional<std::string>> ReadCgroupFile(
-    const std::string& dir, const char* name) {
-  absl::StatusOr<std::string> text = ReadFile(dir + "/" + name);
-  if (text.ok()) return std::optional<std::string>(*std::move(text));
-  if (absl::IsNotFound(text.status()) && ::access(dir.c_str(), F_OK) == 0) {
-    return std::optional<std::string>();
-  }
-  return text.status();
+absl::Status PathError(int error, const std::string& path) {
+  absl::Status status = absl::ErrnoToStatus(error, path);
+  if (error == ENOTDIR) return absl::NotFoundError(status.message());
+  return status;
 }
 
-absl::Status Malformed(const std::string& dir, const char* name,
+absl::Status Malformed(const CgroupDir& dir, const char* name,
                        const absl::Status& status) {
   return absl::InvalidArgumentError(
-      absl::StrCat(dir, "/", name, ": ", status.message()));
+      absl::StrCat(dir.path(), "/", name, ": ", status.message()));
 }
 
 }  // namespace
 
-absl::StatusOr<CgroupEvents> ReadCgroupEvents(const std::string& dir, bool v2) {
+absl::StatusOr<CgroupDir> CgroupDir::Open(std::string path) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return PathError(errno, path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int error = errno;
+    ::close(fd);
+    return PathError(error, path);
+  }
+  return CgroupDir(fd, std::move(path), static_cast<uint64_t>(st.st_ino),
+                   static_cast<uint64_t>(st.st_nlink));
+}
+
+CgroupDir::CgroupDir(CgroupDir&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      inode_(other.inode_),
+      links_(other.links_),
+      buffer_(std::move(other.buffer_)) {}
+
+CgroupDir::~CgroupDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<std::optional<std::string_view>> CgroupDir::Read(
+    const char* name) {
+  int fd;
+  do {
+    fd = ::openat(fd_, name, O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    int error = errno;
+    if (error == ENOENT) {
+      // The file, or the whole cgroup? A removed cgroup's directory is gone
+      // from its parent.
+      if (::access(path_.c_str(), F_OK) == 0) {
+        return std::optional<std::string_view>();
+      }
+    }
+    return PathError(error, absl::StrCat(path_, "/", name));
+  }
+  if (buffer_.size() < 4096) buffer_.resize(4096);
+  std::size_t size = 0;
+  absl::Status status;
+  while (true) {
+    ssize_t n = ::read(fd, buffer_.data() + size, buffer_.size() - size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = PathError(errno, absl::StrCat(path_, "/", name));
+      break;
+    }
+    size += static_cast<std::size_t>(n);
+    // A short read is the end of a seq file; a full buffer may not be.
+    if (size < buffer_.size()) break;
+    if (buffer_.size() >= kMaxPseudoFileBytes) {
+      status = absl::OutOfRangeError(absl::StrCat(
+          path_, "/", name, ": larger than ", kMaxPseudoFileBytes, " bytes"));
+      break;
+    }
+    buffer_.resize(buffer_.size() * 2);
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return std::optional<std::string_view>(
+      std::string_view(buffer_.data(), size));
+}
+
+absl::StatusOr<std::vector<std::string>> CgroupDir::Children() {
+  std::vector<std::string> children;
+  if (links_ == 2) return children;
+  int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return PathError(errno, path_);
+  DIR* handle = ::fdopendir(fd);
+  if (handle == nullptr) {
+    int error = errno;
+    ::close(fd);
+    return PathError(error, path_);
+  }
+  while (dirent* entry = ::readdir(handle)) {
+    std::string_view name = entry->d_name;
+    if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
+    children.emplace_back(name);
+  }
+  ::closedir(handle);
+  return children;
+}
+
+absl::StatusOr<CgroupEvents> ReadCgroupEvents(CgroupDir& dir, bool v2) {
   CgroupEvents events;
   if (v2) {
     for (auto [name, counts] :
          {std::pair{"memory.events", &events.total},
           std::pair{"memory.events.local", &events.local}}) {
-      absl::StatusOr<std::optional<std::string>> text =
-          ReadCgroupFile(dir, name);
+      absl::StatusOr<std::optional<std::string_view>> text = dir.Read(name);
       if (!text.ok()) return text.status();
       if (!*text) continue;
       absl::StatusOr<CgroupEventCounts> parsed = ParseCgroupEventCounts(**text);
@@ -84,8 +171,8 @@ absl::StatusOr<CgroupEvents> ReadCgroupEvents(const std::string& dir, bool v2) {
     }
     return events;
   }
-  absl::StatusOr<std::optional<std::string>> control =
-      ReadCgroupFile(dir, "memory.oom_control");
+  absl::StatusOr<std::optional<std::string_view>> control =
+      dir.Read("memory.oom_control");
   if (!control.ok()) return control.status();
   if (*control) {
     absl::StatusOr<Vmstat> parsed = ParseVmstat(**control);
@@ -97,8 +184,8 @@ absl::StatusOr<CgroupEvents> ReadCgroupEvents(const std::string& dir, bool v2) {
     }
     events.under_oom = parsed->Get("under_oom");
   }
-  absl::StatusOr<std::optional<std::string>> failcnt =
-      ReadCgroupFile(dir, "memory.failcnt");
+  absl::StatusOr<std::optional<std::string_view>> failcnt =
+      dir.Read("memory.failcnt");
   if (!failcnt.ok()) return failcnt.status();
   if (*failcnt) {
     absl::StatusOr<uint64_t> count = ParseCgroupBytes(**failcnt);

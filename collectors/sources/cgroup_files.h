@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -63,11 +65,50 @@ struct CgroupEvents {
 //   oom_group_kill 0
 absl::StatusOr<CgroupEventCounts> ParseCgroupEventCounts(std::string_view text);
 
-// Reads the event counters of the cgroup directory `dir` (v2 when `v2`).
-// A file the kernel lacks leaves its counts at -1. Errors: NotFound when
-// the cgroup itself is gone; PermissionDenied, InvalidArgument (a file that
-// does not parse) and others as ReadFile says, naming the file.
-absl::StatusOr<CgroupEvents> ReadCgroupEvents(const std::string& dir, bool v2);
+// An open cgroup directory whose files are read relative to it (openat):
+// one path walk per cgroup instead of one per file, which is most of what
+// reading cgroupfs costs. Files are read with as few read() calls as the
+// kernel allows: cgroup files are seq files, which return everything they
+// have in one call when the buffer is large enough.
+class CgroupDir {
+ public:
+  // Opens the directory `path`. NotFound when it does not exist (a cgroup
+  // that is gone), other errors as ReadFile says.
+  static absl::StatusOr<CgroupDir> Open(std::string path);
+
+  CgroupDir(CgroupDir&& other) noexcept;
+  CgroupDir& operator=(CgroupDir&& other) = delete;
+  ~CgroupDir();
+
+  const std::string& path() const { return path_; }
+  uint64_t inode() const { return inode_; }
+
+  // Reads the file `name`; the text stays valid until the next Read. nullopt
+  // when the kernel (or this cgroup) has no such file; NotFound when the
+  // cgroup itself is gone; PermissionDenied and others naming the file.
+  absl::StatusOr<std::optional<std::string_view>> Read(const char* name);
+
+  // The names of the subdirectories: the child cgroups. Skips listing when
+  // the link count says there are none (cgroupfs, like most file systems,
+  // counts 2 + subdirectories).
+  absl::StatusOr<std::vector<std::string>> Children();
+
+ private:
+  CgroupDir(int fd, std::string path, uint64_t inode, uint64_t links)
+      : fd_(fd), path_(std::move(path)), inode_(inode), links_(links) {}
+
+  int fd_;
+  std::string path_;
+  uint64_t inode_;
+  uint64_t links_;
+  std::string buffer_;
+};
+
+// Reads the event counters of the cgroup `dir` (v2 when `v2`). A file the
+// kernel lacks leaves its counts at -1. Errors: NotFound when the cgroup
+// itself is gone; PermissionDenied, InvalidArgument (a file that does not
+// parse) and others as ReadFile says, naming the file.
+absl::StatusOr<CgroupEvents> ReadCgroupEvents(CgroupDir& dir, bool v2);
 
 }  // namespace oom
 

@@ -125,7 +125,8 @@ CgroupIdentity IdentifyCgroup(std::string_view path) {
       ++i;
       continue;
     }
-    if (StartsWith(part, "lxc.payload.")) {
+    // LXC 4+: the container's own tree and its monitor process's.
+    if (StartsWith(part, "lxc.payload.") || StartsWith(part, "lxc.monitor.")) {
       id.lxc = std::string(part.substr(12));
       continue;
     }

@@ -40,7 +40,7 @@ std::string NormalizeCgroupPath(std::string_view path);
 //     cri-containerd-<id>.scope | crio-<id>.scope | docker-<id>.scope
 //   /docker/<id>, /system.slice/docker-<id>.scope
 //   /system.slice/nginx.service, /user.slice/user-1000.slice/session-2.scope
-//   /lxc/<name>/..., /lxc.payload.<name>/...
+//   /lxc/<name>/..., /lxc.payload.<name>/..., /lxc.monitor.<name>
 CgroupIdentity IdentifyCgroup(std::string_view path);
 
 }  // namespace oom

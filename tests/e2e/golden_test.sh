@@ -64,11 +64,14 @@ golden() {
 golden e2e-output.txt --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys \
   --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=
 # Every tree tests/fixtures/cgroup-* has its golden; a new tree without one
-# fails until UPDATE_GOLDEN=1 writes it.
+# fails until UPDATE_GOLDEN=1 writes it. Every cgroup of a tree is exported
+# (containers inside pods too), so that the golden shows how each is named;
+# e2e-output.txt shows the defaults.
 for tree in tests/fixtures/cgroup-*/; do
   tree=${tree%/}
   layout=$(basename "$tree")
   golden "$layout.txt" --collector.cgroup --no-collector.memory --no-collector.kmsg \
+    --collector.cgroup.pod-containers --collector.cgroup.max-depth=8 \
     "--path.procfs=$tree/proc" "--path.sysfs=$tree/sys"
 done
 

@@ -72,6 +72,7 @@ TEST(IdentifyCgroupTest, EveryLayout) {
        {"", "", "", "sshd.service", "703"}},
       {"/lxc.payload.web01/system.slice",
        {"", "", "", "system.slice", "web01"}},
+      {"/lxc.monitor.web01", {"", "", "", "", "web01"}},
       // Nothing to say.
       {"/", {"", "", "", "", ""}},
       {"/oom_test", {"", "", "", "", ""}},

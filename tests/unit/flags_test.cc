@@ -1,5 +1,6 @@
 #include "exporter/flags.h"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,63 @@ TEST(FlagsTest, KmsgCollectorOptions) {
               HasSubstr("from 1 to 1000"));
   EXPECT_THAT(ErrorOf({"--collector.kmsg.bogus=1"}),
               HasSubstr("unknown flag --collector.kmsg.bogus"));
+}
+
+TEST(FlagsTest, CgroupCollectorOptions) {
+  absl::StatusOr<Flags> flags = Parse({});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_EQ(flags->cgroup.max_depth, 3u);
+  EXPECT_THAT(flags->cgroup.include, ElementsAre("*"));
+  EXPECT_THAT(flags->cgroup.exclude, IsEmpty());
+  EXPECT_FALSE(flags->cgroup.pod_containers);
+  EXPECT_EQ(flags->cgroup.retention, std::chrono::hours(1));
+
+  flags = Parse({"--collector.cgroup.max-depth=5",
+                 "--collector.cgroup.include=/kubepods*,/system.slice/*",
+                 "--collector.cgroup.exclude", "*.mount",
+                 "--collector.cgroup.retention=1h30m",
+                 "--collector.cgroup.pod-containers"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->cgroup.max_depth, 5u);
+  EXPECT_THAT(flags->cgroup.include,
+              ElementsAre("/kubepods*", "/system.slice/*"));
+  EXPECT_THAT(flags->cgroup.exclude, ElementsAre("*.mount"));
+  EXPECT_EQ(flags->cgroup.retention, std::chrono::minutes(90));
+  EXPECT_TRUE(flags->cgroup.pod_containers);
+
+  flags = Parse({"--collector.cgroup.pod-containers=false"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_FALSE(flags->cgroup.pod_containers);
+  flags = Parse({"--no-collector.cgroup.pod-containers"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_FALSE(flags->cgroup.pod_containers);
+
+  EXPECT_THAT(ErrorOf({"--collector.cgroup.retention=soon"}),
+              HasSubstr("--collector.cgroup.retention: \"soon\" is not a "
+                        "duration"));
+  EXPECT_THAT(ErrorOf({"--collector.cgroup.pod-containers=maybe"}),
+              HasSubstr("\"maybe\" is not true or false"));
+  EXPECT_THAT(ErrorOf({"--no-collector.cgroup.pod-containers=true"}),
+              HasSubstr("takes no value"));
+  EXPECT_THAT(ErrorOf({"--collector.cgroup.pod-containers",
+                       "--no-collector.cgroup.pod-containers"}),
+              HasSubstr("given more than once"));
+}
+
+TEST(FlagsTest, DurationsAsPrometheusSpellsThem) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(ParseDuration("0"), milliseconds(0));
+  EXPECT_EQ(ParseDuration("0s"), milliseconds(0));
+  EXPECT_EQ(ParseDuration("90s"), milliseconds(90000));
+  EXPECT_EQ(ParseDuration("1h30m"), milliseconds(5400000));
+  EXPECT_EQ(ParseDuration("500ms"), milliseconds(500));
+  EXPECT_EQ(ParseDuration("1m"), milliseconds(60000));
+  EXPECT_EQ(ParseDuration("2d"), milliseconds(172800000));
+  EXPECT_EQ(ParseDuration("1w"), milliseconds(604800000));
+  for (const char* bad : {"", "h", "1", "1x", "-1h", "1.5h", "30m1h", "1h1h",
+                          "1s1ms1s", " 1h", "99999999999999999999h"}) {
+    EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
+  }
 }
 
 TEST(FlagsTest, TelemetryPathMustBeUsable) {
