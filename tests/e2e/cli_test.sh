@@ -67,10 +67,10 @@ check_http /healthz 200 '^ok$'
 
 # SIGTERM: a clean exit with status 0 and a log line saying so.
 CHECKS=$((CHECKS + 1))
-if stop_exporter && grep -q 'msg="shutting down" signal=SIGTERM' "$E2E_TMP/exporter.log"; then
+if stop_exporter && grep -q 'msg="shutting down" signal=SIGTERM' "$EXPORTER_LOG"; then
   pass "SIGTERM -> exit 0"
 else
-  fail "SIGTERM did not end the exporter cleanly: $(cat "$E2E_TMP/exporter.log")"
+  fail "SIGTERM did not end the exporter cleanly: $(cat "$EXPORTER_LOG")"
 fi
 
 # --no-collector.memory leaves only the exporter's own series.
@@ -99,11 +99,11 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
   check_http /metrics 200 '^oom_kernel_kills_total 1$'
   stop_exporter || true
   CHECKS=$((CHECKS + 1))
-  grants=$(grep -c 'collector failed" collector=kmsg .*CAP_SYSLOG' "$E2E_TMP/exporter.log" || true)
+  grants=$(grep -c 'collector failed" collector=kmsg .*CAP_SYSLOG' "$EXPORTER_LOG" || true)
   if [[ "$grants" == 1 ]]; then
     pass "one log line says to grant CAP_SYSLOG"
   else
-    fail "want one CAP_SYSLOG line, got $grants: $(cat "$E2E_TMP/exporter.log")"
+    fail "want one CAP_SYSLOG line, got $grants: $(cat "$EXPORTER_LOG")"
   fi
   EXPORTER_PREFIX=()
 else

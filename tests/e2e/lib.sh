@@ -24,9 +24,17 @@ fail() {
 pass() { echo "ok: $*"; }
 
 # start_exporter [flags...]: runs the binary on 127.0.0.1:0 with the flags,
-# waits for its "listening" log line and sets PORT and EXPORTER_PID.
+# waits for its "listening" log line and sets PORT and EXPORTER_PID. Its log
+# is $EXPORTER_LOG, a new file each time: the shell truncates a reused one
+# only once the background child runs, so the loop below could read the
+# previous exporter's port.
+EXPORTER_LOG=""
+STARTS=0
 start_exporter() {
-  local log="$E2E_TMP/exporter.log"
+  STARTS=$((STARTS + 1))
+  EXPORTER_LOG="$E2E_TMP/exporter.$STARTS.log"
+  local log=$EXPORTER_LOG
+  : >"$log"
   "${EXPORTER_PREFIX[@]}" "$BINARY" --web.listen-address=127.0.0.1:0 "$@" 2>"$log" &
   EXPORTER_PID=$!
   for _ in $(seq 1 100); do

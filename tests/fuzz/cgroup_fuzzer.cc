@@ -1,25 +1,53 @@
-// Fuzzes the parsers of cgroup text: an even first input byte gives the
-// rest to ParseMountinfo (/proc/self/mountinfo), an odd one to
-// NormalizeCgroupPath and IdentifyCgroup (cgroup paths come from kernel log
-// lines, and container runtimes and users choose their names). Traps when
+// Fuzzes the parsers of cgroup text. The first input byte chooses, modulo
+// 4: 0 ParseMountinfo (/proc/self/mountinfo), 1 NormalizeCgroupPath and
+// IdentifyCgroup (cgroup paths come from kernel log lines, and container
+// runtimes and users choose their names), 2 ParseCgroupEventCounts
+// (memory.events, memory.oom_control), 3 ParseCgroupBytes and
+// ParseCgroupLimit (memory.current, memory.max, memory.failcnt). Traps when
 // a result breaks its header's promise:
 //  - a normalized path begins with "/", has no trailing "/" (unless it is
 //    the root), and normalizing it again changes nothing;
 //  - a mountinfo parse that succeeded read at least one mount, and no more
-//    mounts and malformed lines than there are lines.
+//    mounts and malformed lines than there are lines;
+//  - event counts are a count or -1 (absent);
+//  - a limit is never PAGE_COUNTER_MAX or more, and a byte count below it
+//    reads as the same limit.
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "collectors/sources/cgroup_files.h"
 #include "collectors/sources/cgroup_path.h"
 #include "collectors/sources/mountinfo.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0) {
+  if (data[0] % 4 == 2) {
+    absl::StatusOr<oom::CgroupEventCounts> counts =
+        oom::ParseCgroupEventCounts(text);
+    if (!counts.ok()) return 0;
+    for (int64_t count : *counts) {
+      if (count < -1) __builtin_trap();
+    }
+    return 0;
+  }
+  if (data[0] % 4 == 3) {
+    constexpr uint64_t kUnlimited = uint64_t{1} << 62;
+    absl::StatusOr<std::optional<uint64_t>> limit =
+        oom::ParseCgroupLimit(text);
+    if (limit.ok() && *limit && **limit >= kUnlimited) __builtin_trap();
+    absl::StatusOr<uint64_t> bytes = oom::ParseCgroupBytes(text);
+    if (bytes.ok() && *bytes < kUnlimited &&
+        !(limit.ok() && *limit && **limit == *bytes)) {
+      __builtin_trap();
+    }
+    return 0;
+  }
+  if (data[0] % 4 == 0) {
     absl::StatusOr<oom::Mountinfo> mountinfo = oom::ParseMountinfo(text);
     if (!mountinfo.ok()) return 0;
     if (mountinfo->mounts.empty()) __builtin_trap();

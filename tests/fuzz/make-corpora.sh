@@ -66,7 +66,8 @@ done
 "$make_state_seed" "$fixtures"/kmsg/corpus/*kmsg-raw*.log | seed kmsg_state_fuzzer
 "$make_state_seed" | seed kmsg_state_fuzzer
 
-# cgroup_fuzzer: selector byte 0 mountinfo, 1 cgroup path. Mountinfo files
+# cgroup_fuzzer: selector byte 0 mountinfo, 1 cgroup path (2 and 3 below).
+# Mountinfo files
 # of the fixture trees (if any) and the sample of mountinfo.h; every cgroup
 # path the corpus logs name.
 while IFS= read -r file; do
@@ -84,6 +85,14 @@ grep -ho -e 'task_memcg=[^,]*' -e 'oom_memcg=[^,]*' -e 'Task in [^ ]*' \
   while IFS= read -r path; do
     { printf '\x01'; printf '%s' "$path"; } | seed cgroup_fuzzer
   done
+
+# Selector 2: cgroup event files; 3: one-value cgroup files (fixtures).
+while IFS= read -r file; do
+  { printf '\x02'; cat "$file"; } | seed cgroup_fuzzer
+done < <(find "$fixtures" -type f \( -name memory.events -o -name memory.oom_control \) | LC_ALL=C sort | head -40)
+while IFS= read -r file; do
+  { printf '\x03'; cat "$file"; } | seed cgroup_fuzzer
+done < <(find "$fixtures" -type f \( -name memory.max -o -name memory.limit_in_bytes -o -name memory.failcnt \) | LC_ALL=C sort | head -40)
 
 for dir in "$out"/*/; do
   echo "seeds: $(basename "$dir"): $(find "$dir" -type f | wc -l) files"
