@@ -7,6 +7,7 @@
 //   --collector.NAME / --no-collector.NAME   --log.level=info
 //   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
 //   --collector.cgroup.{max-depth,include,exclude}
+//   --collector.process.{top-k,include}
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
@@ -31,6 +32,8 @@ struct Flags {
   CgroupOptions cgroup;  // include/exclude come from the two strings below
   std::string cgroup_include = "*";
   std::string cgroup_exclude;
+  ProcessOptions process;  // include comes from the string below
+  std::string process_include;
   // Names of the collectors to run, in AllCollectors() order.
   std::vector<std::string> collectors;
   bool help = false;
