@@ -8,17 +8,19 @@
 namespace oom {
 namespace {
 
-// Splits `text` at runs of spaces, calling fn(index, field) with index
+bool IsSeparator(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+// Splits `text` at runs of spaces, tabs and newlines, calling fn(index, field) with index
 // counting from `first`; stops when fn returns false.
 template <typename Fn>
 void ForEachField(std::string_view text, int first, Fn&& fn) {
   int index = first;
   std::size_t i = 0;
   while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n')) ++i;
+    while (i < text.size() && IsSeparator(text[i])) ++i;
     if (i >= text.size()) break;
     std::size_t end = i;
-    while (end < text.size() && text[end] != ' ' && text[end] != '\n') ++end;
+    while (end < text.size() && !IsSeparator(text[end])) ++end;
     if (!fn(index++, text.substr(i, end - i))) return;
     i = end;
   }
@@ -105,9 +107,10 @@ absl::StatusOr<ProcStat> ParseProcStat(std::string_view text) {
       default:
         break;
     }
-    return index < 24;
+    // Field 25 (rsslim) must follow: else field 24 may have been cut short.
+    return index < 25;
   });
-  if (bad || last < 24) {
+  if (bad || last < 25) {
     return absl::InvalidArgumentError("stat: truncated or not numbers");
   }
   return stat;

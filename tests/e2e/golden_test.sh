@@ -61,7 +61,7 @@ golden() {
 golden e2e-output.txt --path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys \
   --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=
 for version in v1 v2; do
-  golden "cgroup-$version.txt" --collector.cgroup --no-collector.memory --no-collector.kmsg \
+  golden "cgroup-$version.txt" --collector.cgroup --no-collector.memory --no-collector.kmsg --no-collector.process \
     "--path.procfs=tests/fixtures/cgroup-$version/proc" \
     "--path.sysfs=tests/fixtures/cgroup-$version/sys"
 done
