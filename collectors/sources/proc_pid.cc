@@ -10,8 +10,8 @@ namespace {
 
 bool IsSeparator(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
-// Splits `text` at runs of spaces, tabs and newlines, calling fn(index, field) with index
-// counting from `first`; stops when fn returns false.
+// Splits `text` at runs of spaces, tabs and newlines, calling fn(index, field)
+// with index counting from `first`; stops when fn returns false.
 template <typename Fn>
 void ForEachField(std::string_view text, int first, Fn&& fn) {
   int index = first;
