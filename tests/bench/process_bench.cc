@@ -1,7 +1,9 @@
-// CPU per scrape of the process collector alone: constructs it on the real
-// /proc and /sys (or --path.procfs/--path.sysfs given as the first two
-// arguments) and calls Collect() ITERATIONS times after one warm-up scrape,
-// timing each call with getrusage(RUSAGE_SELF). Prints the median in
+// CPU per scrape of the process collector alone against the naive loop
+// (naive_proc_loop.c: oom_score, oom_score_adj, comm and statm of every pid):
+// constructs the collector on the real /proc and /sys (or the PROCFS and
+// SYSFS given) and, after one warm-up of each, alternates one naive pass and
+// one Collect() ITERATIONS times, so that both meet the same machine load,
+// timing each with getrusage(RUSAGE_SELF). Prints the medians in
 // microseconds and the exported series, for tests/bench/process_bench.sh.
 //   process_bench [ITERATIONS] [PROCFS SYSFS]
 
@@ -14,6 +16,8 @@
 
 #include "collectors/metric_sink.h"
 #include "collectors/process_collector.h"
+
+extern "C" long NaiveProcPass(const char* procfs);
 
 namespace {
 
@@ -38,7 +42,12 @@ int main(int argc, char** argv) {
   std::size_t series = 0;
   double processes = 0;
   std::vector<double> samples;
+  std::vector<double> naive;
+  long naive_pids = 0;
   for (int i = 0; i <= iterations; ++i) {
+    double naive_start = CpuSeconds();
+    naive_pids = NaiveProcPass(roots.procfs.c_str());
+    if (i > 0) naive.push_back(CpuSeconds() - naive_start);
     oom::MetricSink sink;
     double start = CpuSeconds();
     absl::Status status = collector.Collect(sink);
@@ -58,6 +67,9 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(samples.begin(), samples.end());
+  std::sort(naive.begin(), naive.end());
+  std::printf("naive_loop_us_per_iteration %.0f\nnaive_loop_pids %ld\n",
+              naive[naive.size() / 2] * 1e6, naive_pids);
   std::printf(
       "collector_us_per_scrape %.0f\ncollector_processes %.0f\n"
       "collector_series %zu\n",

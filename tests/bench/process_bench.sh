@@ -3,9 +3,10 @@
 # run, with IDLE_PROCESSES (default 10000) extra idle processes on the
 # machine (tests/bench/spawn_idle.c; they die with it):
 #   - the naive floor: a C loop that opens, reads and closes oom_score,
-#     oom_score_adj, comm and statm of every pid (naive_proc_loop.c);
-#   - the collector alone: ProcessCollector::Collect() called directly
-#     (process_bench.cc);
+#     oom_score_adj, comm and statm of every pid (naive_proc_loop.c), and
+#   - the collector alone: ProcessCollector::Collect() called directly,
+#     one pass of each in turn in one process (process_bench.cc), so that
+#     both meet the same load on a shared machine;
 #   - oom_exporter over HTTP with only the process collector on;
 #   - process-exporter (Debian prometheus-process-exporter) grouping every
 #     process by name, with its defaults and with -gather-smaps=false
@@ -39,7 +40,6 @@ echo "== $dir: configure and build (Release)"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DOOM_BENCH=ON \
   -DOOM_BUILD_TESTS=OFF >/dev/null
 cmake --build "$dir" -j 2 --target process_bench oom_exporter >/dev/null
-cc -O2 -Wall -o "$dir/naive_proc_loop" tests/bench/naive_proc_loop.c
 cc -O2 -Wall -o "$dir/spawn_idle" tests/bench/spawn_idle.c
 
 echo "== starting $idle idle processes"
@@ -50,7 +50,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 grep '^ready' "$tmp/spawn.out" || { echo "spawn_idle did not get ready" >&2; exit 1; }
-processes=$(find /proc -maxdepth 1 -name '[0-9]*' | wc -l)
+processes=$(ls /proc | grep -c '^[0-9]' || true)
 echo "processes on the machine: $processes"
 
 clk=$(getconf CLK_TCK)
@@ -85,9 +85,7 @@ scrape_cpu() {
 # Every figure, one "name value" per line on stdout. Not run in a pipeline:
 # the exporters started here would hold the pipe open.
 measure() {
-  echo "== naive C loop (4 files per pid)" >&2
-  "$dir/naive_proc_loop" "$iterations"
-  echo "== process collector, Collect() alone" >&2
+  echo "== naive C loop (4 files per pid) and Collect() alone, interleaved" >&2
   "$dir/process_bench" "$iterations"
 
   echo "== oom_exporter, process collector only, over HTTP" >&2
