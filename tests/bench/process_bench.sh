@@ -90,7 +90,7 @@ measure() {
 
   echo "== oom_exporter, process collector only, over HTTP" >&2
   "$dir/oom_exporter" --web.listen-address=127.0.0.1:0 --no-collector.kmsg \
-    --no-collector.memory >/dev/null 2>"$tmp/exporter.log" &
+    --no-collector.memory --no-collector.cgroup >/dev/null 2>"$tmp/exporter.log" &
   exporter=$!
   started+=("$exporter")
   port=""
