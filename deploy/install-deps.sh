@@ -6,11 +6,16 @@
 set -euo pipefail
 
 BUILD=(g++ cmake make git libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-dev)
-TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev)
+# prometheus: the server and promtool (rules, dashboards' queries); nodejs and
+# npm: the dashboards' type check against Grafana's schema (tests/dashboards).
+TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev nodejs)
 
 want=("${BUILD[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   want+=("${TEST[@]}")
+  # Debian packages npm apart from nodejs; other builds of nodejs bundle it
+  # (and conflict with Debian's npm package).
+  if ! command -v npm >/dev/null; then want+=(npm); fi
 elif [[ $# -gt 0 ]]; then
   echo "usage: $0 [--test]" >&2
   exit 2
