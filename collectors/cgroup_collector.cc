@@ -84,7 +84,7 @@ constexpr MetricDesc kInfo{
 constexpr MetricDesc kHierarchy{
     "oom_cgroup_hierarchy_info",
     "A constant 1 naming the cgroup hierarchy that owns the memory "
-    "controller (/proc/self/mountinfo)",
+    "controller (/proc/1/mountinfo, else /proc/self/mountinfo)",
     MetricType::Gauge};
 constexpr MetricDesc kSkipped{
     "oom_cgroup_skipped_total",
@@ -150,14 +150,6 @@ CgroupCollector::CgroupCollector(FsRoots roots, CgroupOptions options)
 // The watcher goes first: it writes into the ledger.
 CgroupCollector::~CgroupCollector() { watcher_.reset(); }
 
-absl::StatusOr<MemoryHierarchy> CgroupCollector::Discover() const {
-  absl::StatusOr<std::string> text = ReadFile(roots_.Proc("self/mountinfo"));
-  if (!text.ok()) return text.status();
-  absl::StatusOr<Mountinfo> mounts = ParseMountinfo(*text);
-  if (!mounts.ok()) return mounts.status();
-  return FindMemoryHierarchy(*mounts, roots_);
-}
-
 bool CgroupCollector::Exported(const std::string& path, std::size_t depth,
                                CgroupIdentity* identity) const {
   if (depth > options_.max_depth) return false;
@@ -215,7 +207,7 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
   exported_paths_.clear();
   retained_ = 0;
   walk_complete_ = true;
-  absl::StatusOr<MemoryHierarchy> hierarchy = Discover();
+  absl::StatusOr<MemoryHierarchy> hierarchy = DiscoverMemoryHierarchy(roots_);
   if (!hierarchy.ok()) {
     // No memory controller (or no cgroupfs here): no data, not a failure.
     if (absl::IsNotFound(hierarchy.status())) return absl::OkStatus();

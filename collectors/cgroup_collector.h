@@ -15,10 +15,11 @@
 //   oom_cgroup_skipped_total{reason}
 //   oom_cgroup_exported, oom_cgroup_retained, oom_cgroup_watched,
 //   oom_cgroup_watch_failures_total
-// The hierarchy that owns the memory controller is found in
-// /proc/self/mountinfo and walked once per scrape. Event counters come from
-// a CgroupLedger that a CgroupWatcher thread also feeds between scrapes, so
-// removed cgroups keep their counts for --collector.cgroup.retention.
+// The hierarchy that owns the memory controller is found in the host's
+// mount table (DiscoverMemoryHierarchy) and walked once per scrape. Event
+// counters come from a CgroupLedger that a CgroupWatcher thread also feeds
+// between scrapes, so removed cgroups keep their counts for
+// --collector.cgroup.retention.
 //
 // Which cgroups get series: depth <= --collector.cgroup.max-depth, matching
 // include and no exclude pattern, and not inside a Kubernetes pod's cgroup
@@ -54,8 +55,6 @@ class CgroupCollector : public Collector {
   enum Reason { kVanished, kPermission, kMalformed, kUnreadable, kReasons };
 
  private:
-  // Finds the hierarchy of the memory controller; NotFound when none.
-  absl::StatusOr<MemoryHierarchy> Discover() const;
   // Makes the ledger and starts the watcher for a newly found hierarchy.
   void Follow(const MemoryHierarchy& hierarchy);
   // Whether `path`, `depth` levels below the root, gets series; when it

@@ -59,6 +59,12 @@ constexpr MetricDesc kRecentKill{
     "Unix time of each of the latest OOM kills, one series per kill, at most "
     "--collector.kmsg.recent-kills (/dev/kmsg)",
     MetricType::Gauge};
+constexpr MetricDesc kRecentKillMemory{
+    "oom_recent_kill_memory_bytes",
+    "Resident memory (anon + file + shmem rss) of each of the latest OOM "
+    "victims when it was killed, with the labels of "
+    "oom_recent_kill_timestamp_seconds (/dev/kmsg)",
+    MetricType::Gauge};
 constexpr MetricDesc kKilledMemory{
     "oom_killed_process_memory_bytes",
     "Resident memory (anon + file + shmem rss) of each OOM victim when it "
@@ -397,6 +403,9 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
     std::string key;
     for (const auto& [name, value] : labels) absl::StrAppend(&key, value, "\n");
     if (!seen.insert(key).second) continue;
+    if (std::optional<uint64_t> bytes = kill.RssBytes()) {
+      sink.Add(kRecentKillMemory, static_cast<double>(*bytes), labels);
+    }
     sink.Add(kRecentKill, *it->time, std::move(labels));
   }
   std::vector<double> bounds(kKilledMemoryBuckets.begin(),

@@ -378,12 +378,10 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
   }
   for (const Details& details : exported) Export(details, totalpages, sink);
 
-  if (mounts) {
-    absl::StatusOr<MemoryHierarchy> hierarchy =
-        FindMemoryHierarchy(*mounts, roots_);
-    if (hierarchy.ok()) {
-      CollectNextVictims(*hierarchy, *reader, swap_total_pages, sink);
-    }
+  if (absl::StatusOr<MemoryHierarchy> hierarchy =
+          DiscoverMemoryHierarchy(roots_);
+      hierarchy.ok()) {
+    CollectNextVictims(*hierarchy, *reader, swap_total_pages, sink);
   }
 
   for (int reason = 0; reason < kReasons; ++reason) {

@@ -50,4 +50,18 @@ absl::StatusOr<MemoryHierarchy> FindMemoryHierarchy(const Mountinfo& mounts,
   return absl::NotFoundError("no cgroup hierarchy with the memory controller");
 }
 
+absl::StatusOr<MemoryHierarchy> DiscoverMemoryHierarchy(const FsRoots& roots) {
+  absl::StatusOr<std::string> text = ReadFile(roots.Proc("1/mountinfo"));
+  if (!text.ok()) text = ReadFile(roots.Proc("self/mountinfo"));
+  if (!text.ok()) {
+    if (absl::IsNotFound(text.status())) {
+      return absl::NotFoundError("no mount table");
+    }
+    return text.status();
+  }
+  absl::StatusOr<Mountinfo> mounts = ParseMountinfo(*text);
+  if (!mounts.ok()) return mounts.status();
+  return FindMemoryHierarchy(*mounts, roots);
+}
+
 }  // namespace oom

@@ -25,6 +25,16 @@ struct MemoryHierarchy {
 absl::StatusOr<MemoryHierarchy> FindMemoryHierarchy(const Mountinfo& mounts,
                                                     const FsRoots& roots);
 
+// Reads the mount table and finds the memory hierarchy in it. The table is
+// that of pid 1 (<procfs>/1/mountinfo): with the host's procfs, e.g.
+// --path.procfs=/host/proc in a container that shares the host's pid
+// namespace, that is the host's, whose cgroup mounts are what
+// --path.sysfs=/host/sys shows; the container's own table would name its
+// runtime's cgroup mount and root instead. Falls back to
+// <procfs>/self/mountinfo where pid 1's cannot be read. NotFound when
+// there is no memory hierarchy (or no mount table at all).
+absl::StatusOr<MemoryHierarchy> DiscoverMemoryHierarchy(const FsRoots& roots);
+
 }  // namespace oom
 
 #endif  // OOM_EXPORTER_COLLECTORS_SOURCES_MEMORY_HIERARCHY_H_

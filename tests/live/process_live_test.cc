@@ -334,8 +334,11 @@ TEST(ProcessLiveTest, NextVictimOfACgroupNearItsLimitIsTheOneKilled) {
                  {"comm", "oom_live_big"}});
   ASSERT_TRUE(victim.has_value())
       << "usage " << Slurp(cgroup->dir() + "/memory.usage_in_bytes");
+  // At least its 52 MiB of anonymous memory against the 64 MiB limit. No
+  // upper bound: the kernel also counts file pages the process maps but
+  // another cgroup was charged for (the test binary itself, much larger
+  // under ASan), so a score above 1000 is what the kernel computes too.
   EXPECT_GT(*victim, 700);
-  EXPECT_LT(*victim, 1000);
   EXPECT_GT(*FindValue(samples, "oom_process_score",
                        {{"pid", absl::StrCat(sidecar.pid())}}),
             *FindValue(samples, "oom_process_score",

@@ -154,6 +154,12 @@ TEST_F(KmsgCollectorTest, CountsTheKillsOfTheRing) {
                      {"constraint", "CONSTRAINT_MEMCG"}})
                   .has_value());
   EXPECT_TRUE(Value(s, "oom_kill_last_timestamp_seconds").has_value());
+  // Each recent kill's size, from anon-rss:65280kB file-rss:6552kB
+  // shmem-rss:0kB.
+  EXPECT_EQ(Count(s, "oom_recent_kill_memory_bytes"), 3);
+  EXPECT_EQ(Value(s, "oom_recent_kill_memory_bytes",
+                  {{"pid", "25121"}, {"comm", "python3"}}),
+            (65280.0 + 6552.0) * 1024);
 
   std::string json = collector->KillsJson();
   EXPECT_THAT(json, HasSubstr(absl::StrCat("{\"boot_id\":\"", kBootId,
