@@ -92,7 +92,7 @@ for (const { file, where, object } of documents) {
     fail(where, `${key} has no metadata.name`);
     continue;
   }
-  typed.push({ file, where, object, model });
+  typed.push({ file, where, object: withoutNewerFields(where, key, object), model });
   console.log(`ok: ${where}: ${key} ${object.metadata.name} (schema)`);
 }
 
@@ -143,6 +143,24 @@ if (sources.size > 0) {
     strict.delete(diagnostic.file.fileName);
   }
   for (const name of strict) console.log(`ok: ${sources.get(name).where}: no unknown fields (types)`);
+}
+
+// Fields newer than the newest models that run on Debian 12's Node.js 18:
+// checked here, then left out of the type check.
+function withoutNewerFields(where, key, object) {
+  if (key !== "monitoring.coreos.com/v1/PrometheusRule") return object;
+  const copy = JSON.parse(JSON.stringify(object));
+  for (const group of (copy.spec && copy.spec.groups) || []) {
+    for (const rule of group.rules || []) {
+      // keep_firing_for: prometheus-operator 0.66 and later.
+      if (rule.keep_firing_for === undefined) continue;
+      if (!/^(0|([0-9]+(ms|s|m|h|d|w|y))+)$/.test(rule.keep_firing_for)) {
+        fail(where, `keep_firing_for ${JSON.stringify(rule.keep_firing_for)} is not a duration`);
+      }
+      delete rule.keep_firing_for;
+    }
+  }
+  return copy;
 }
 
 function checkKustomization(where, object) {
