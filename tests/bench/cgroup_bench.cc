@@ -38,7 +38,7 @@ struct Setup {
   bool v2 = false;
   std::string hierarchy;  // /sys/fs/cgroup/memory or /sys/fs/cgroup
   std::string top;        // the benchmark's own cgroup path, e.g. /oom_...
-  std::vector<std::string> dirs;  // every cgroup made, parents first
+  std::vector<std::string> dirs;   // every cgroup made, parents first
   std::vector<std::string> files;  // what the plain loop reads
 };
 
@@ -96,17 +96,14 @@ bool MakeCgroups(Setup& setup) {
     }
   }
   std::vector<const char*> names =
-      setup.v2 ? std::vector<const char*>{"memory.events",
-                                          "memory.events.local",
-                                          "memory.current",
-                                          "memory.max",
-                                          "memory.high",
-                                          "memory.oom.group",
-                                          "memory.pressure"}
-               : std::vector<const char*>{"memory.oom_control",
-                                          "memory.failcnt",
-                                          "memory.usage_in_bytes",
-                                          "memory.limit_in_bytes"};
+      setup.v2
+          ? std::vector<const char*>{"memory.events",  "memory.events.local",
+                                     "memory.current", "memory.max",
+                                     "memory.high",    "memory.oom.group",
+                                     "memory.pressure"}
+          : std::vector<const char*>{"memory.oom_control", "memory.failcnt",
+                                     "memory.usage_in_bytes",
+                                     "memory.limit_in_bytes"};
   for (const std::string& dir : setup.dirs) {
     for (const char* name : names) setup.files.push_back(dir + "/" + name);
   }

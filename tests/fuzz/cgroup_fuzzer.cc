@@ -37,8 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (data[0] % 4 == 3) {
     constexpr uint64_t kUnlimited = uint64_t{1} << 62;
-    absl::StatusOr<std::optional<uint64_t>> limit =
-        oom::ParseCgroupLimit(text);
+    absl::StatusOr<std::optional<uint64_t>> limit = oom::ParseCgroupLimit(text);
     if (limit.ok() && *limit && **limit >= kUnlimited) __builtin_trap();
     absl::StatusOr<uint64_t> bytes = oom::ParseCgroupBytes(text);
     if (bytes.ok() && *bytes < kUnlimited &&
