@@ -5,6 +5,7 @@
 #include "collectors/collector.h"
 #include "collectors/kmsg_collector.h"
 #include "collectors/memory_collector.h"
+#include "collectors/process_collector.h"
 
 namespace oom {
 
@@ -23,6 +24,14 @@ const std::vector<CollectorInfo>& AllCollectors() {
            "across restarts (/dev/kmsg)",
            [](const CollectorConfig& config) {
              return std::make_unique<KmsgCollector>(config.roots, config.kmsg);
+           }},
+          {"process", true,
+           "Which processes the OOM killer would kill first, node-wide and in "
+           "each memory cgroup near its limit (/proc/<pid>/oom_score and a "
+           "few files of the top candidates; cgroupfs)",
+           [](const CollectorConfig& config) {
+             return std::make_unique<ProcessCollector>(config.roots,
+                                                       config.process);
            }},
           {"cgroup", true,
            "Every memory cgroup's limit, usage, events and pressure, cgroup v1 "

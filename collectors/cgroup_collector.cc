@@ -11,6 +11,7 @@
 #include "collectors/sources/cgroup_path.h"
 #include "collectors/sources/fs.h"
 #include "collectors/sources/meminfo.h"
+#include "collectors/sources/memory_hierarchy.h"
 #include "collectors/sources/mountinfo.h"
 #include "collectors/sources/pressure.h"
 #include "collectors/sources/text.h"
@@ -149,42 +150,12 @@ CgroupCollector::CgroupCollector(FsRoots roots, CgroupOptions options)
 // The watcher goes first: it writes into the ledger.
 CgroupCollector::~CgroupCollector() { watcher_.reset(); }
 
-absl::StatusOr<CgroupCollector::Hierarchy> CgroupCollector::Discover() const {
+absl::StatusOr<MemoryHierarchy> CgroupCollector::Discover() const {
   absl::StatusOr<std::string> text = ReadFile(roots_.Proc("self/mountinfo"));
   if (!text.ok()) return text.status();
   absl::StatusOr<Mountinfo> mounts = ParseMountinfo(*text);
   if (!mounts.ok()) return mounts.status();
-  // A mount point under /sys is read under --path.sysfs.
-  auto dir_of = [this](const std::string& mount_point) {
-    if (mount_point == "/sys") return roots_.sysfs;
-    if (mount_point.rfind("/sys/", 0) == 0)
-      return roots_.Sys(mount_point.substr(5));
-    return mount_point;
-  };
-  for (const Mount& mount : mounts->mounts) {
-    if (mount.fstype == "cgroup" &&
-        HasMountOption(mount.super_options, "memory")) {
-      return Hierarchy{false, mount.mount_point, dir_of(mount.mount_point),
-                       mount.root};
-    }
-  }
-  for (const Mount& mount : mounts->mounts) {
-    if (mount.fstype != "cgroup2") continue;
-    std::string dir = dir_of(mount.mount_point);
-    absl::StatusOr<std::string> controllers =
-        ReadFile(dir + "/cgroup.controllers");
-    if (!controllers.ok()) continue;
-    std::string_view list = TrimSpace(*controllers);
-    bool memory = false;
-    while (!list.empty()) {
-      std::size_t space = list.find(' ');
-      memory |= list.substr(0, space) == "memory";
-      if (space == std::string_view::npos) break;
-      list.remove_prefix(space + 1);
-    }
-    if (memory) return Hierarchy{true, mount.mount_point, dir, mount.root};
-  }
-  return absl::NotFoundError("no cgroup hierarchy with the memory controller");
+  return FindMemoryHierarchy(*mounts, roots_);
 }
 
 bool CgroupCollector::Exported(const std::string& path, std::size_t depth,
@@ -209,7 +180,7 @@ bool CgroupCollector::Tracked(const std::string& path,
   return followed_[0] == '1' ? Exported(path, depth) : depth <= kV1SumDepth;
 }
 
-void CgroupCollector::Follow(const Hierarchy& hierarchy) {
+void CgroupCollector::Follow(const MemoryHierarchy& hierarchy) {
   std::string key = absl::StrCat(hierarchy.v2 ? "1" : "0", hierarchy.dir, "\n",
                                  hierarchy.root);
   if (key == followed_) return;
@@ -244,7 +215,7 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
   exported_paths_.clear();
   retained_ = 0;
   walk_complete_ = true;
-  absl::StatusOr<Hierarchy> hierarchy = Discover();
+  absl::StatusOr<MemoryHierarchy> hierarchy = Discover();
   if (!hierarchy.ok()) {
     // No memory controller (or no cgroupfs here): no data, not a failure.
     if (absl::IsNotFound(hierarchy.status())) return absl::OkStatus();
@@ -285,9 +256,9 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
   return absl::OkStatus();
 }
 
-void CgroupCollector::Walk(const Hierarchy& hierarchy, const std::string& dir,
-                           const std::string& path, std::size_t depth,
-                           MetricSink& sink) {
+void CgroupCollector::Walk(const MemoryHierarchy& hierarchy,
+                           const std::string& dir, const std::string& path,
+                           std::size_t depth, MetricSink& sink) {
   absl::StatusOr<CgroupDir> cgroup = CgroupDir::Open(dir);
   if (!cgroup.ok()) {
     Reason reason = ReasonOf(cgroup.status());
@@ -315,8 +286,8 @@ void CgroupCollector::Walk(const Hierarchy& hierarchy, const std::string& dir,
   }
 }
 
-void CgroupCollector::CollectOne(const Hierarchy& hierarchy, CgroupDir& dir,
-                                 const std::string& path,
+void CgroupCollector::CollectOne(const MemoryHierarchy& hierarchy,
+                                 CgroupDir& dir, const std::string& path,
                                  const CgroupIdentity* exported,
                                  MetricSink& sink) {
   CgroupLedger::Clock::time_point now = CgroupLedger::Clock::now();
@@ -424,7 +395,7 @@ void CgroupCollector::CollectOne(const Hierarchy& hierarchy, CgroupDir& dir,
   ++exported_;
 }
 
-void CgroupCollector::AddCounters(const Hierarchy& hierarchy,
+void CgroupCollector::AddCounters(const MemoryHierarchy& hierarchy,
                                   MetricSink& sink) {
   std::size_t root_depth = Components(NormalizeCgroupPath(hierarchy.root));
   for (const CgroupLedger::Row& row : ledger_->Rows()) {

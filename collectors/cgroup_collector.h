@@ -39,6 +39,7 @@
 #include "collectors/collector.h"
 #include "collectors/sources/cgroup_files.h"
 #include "collectors/sources/cgroup_path.h"
+#include "collectors/sources/memory_hierarchy.h"
 
 namespace oom {
 
@@ -53,17 +54,10 @@ class CgroupCollector : public Collector {
   enum Reason { kVanished, kPermission, kMalformed, kUnreadable, kReasons };
 
  private:
-  struct Hierarchy {
-    bool v2 = false;
-    std::string mount_point;  // as mountinfo says
-    std::string dir;          // where to read it, under --path.sysfs
-    std::string root;         // the mount's root inside the hierarchy
-  };
-
   // Finds the hierarchy of the memory controller; NotFound when none.
-  absl::StatusOr<Hierarchy> Discover() const;
+  absl::StatusOr<MemoryHierarchy> Discover() const;
   // Makes the ledger and starts the watcher for a newly found hierarchy.
-  void Follow(const Hierarchy& hierarchy);
+  void Follow(const MemoryHierarchy& hierarchy);
   // Whether `path`, `depth` levels below the root, gets series; when it
   // does, `identity` (if given) receives who it belongs to.
   bool Exported(const std::string& path, std::size_t depth,
@@ -72,15 +66,15 @@ class CgroupCollector : public Collector {
   // totals sum the descendants; on v2 the exported ones.
   bool Tracked(const std::string& path, std::size_t depth) const;
   // Walks `dir` (the cgroup `path`) and its descendants.
-  void Walk(const Hierarchy& hierarchy, const std::string& dir,
+  void Walk(const MemoryHierarchy& hierarchy, const std::string& dir,
             const std::string& path, std::size_t depth, MetricSink& sink);
   // Records the counts of one cgroup and, when it is exported (`exported`
   // names its workload), adds its gauges and info.
-  void CollectOne(const Hierarchy& hierarchy, CgroupDir& dir,
+  void CollectOne(const MemoryHierarchy& hierarchy, CgroupDir& dir,
                   const std::string& path, const CgroupIdentity* exported,
                   MetricSink& sink);
   // Adds the event counters of every exported cgroup, live or retained.
-  void AddCounters(const Hierarchy& hierarchy, MetricSink& sink);
+  void AddCounters(const MemoryHierarchy& hierarchy, MetricSink& sink);
   void Skip(Reason reason) { ++skipped_[reason]; }
 
   const FsRoots roots_;

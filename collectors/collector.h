@@ -71,11 +71,22 @@ struct CgroupOptions {
   bool watch = true;
 };
 
+// Options of the process collector (--collector.process.*).
+struct ProcessOptions {
+  // Processes exported by oom_score rank; a tracked one stays until it falls
+  // below rank 2 * top_k.
+  std::size_t top_k = 10;
+  // Shell patterns (fnmatch) on the comm: matching processes are exported
+  // whatever their rank. Empty: none (and comm is read only for candidates).
+  std::vector<std::string> include;
+};
+
 // Everything a collector factory may need.
 struct CollectorConfig {
   FsRoots roots;
   KmsgOptions kmsg;
   CgroupOptions cgroup;
+  ProcessOptions process;
 };
 
 struct CollectorInfo {

@@ -39,6 +39,9 @@ constexpr StringFlag kStringFlags[] = {
      "Comma-separated shell patterns of cgroup paths not to export"},
     {"collector.cgroup.retention", [](Flags& f) { return &f.cgroup_retention; },
      "How long a removed cgroup's event counters stay exported"},
+    {"collector.process.include", [](Flags& f) { return &f.process_include; },
+     "Comma-separated shell patterns of process names (comm) to export "
+     "whatever their rank"},
 };
 
 struct BoolFlag {
@@ -70,6 +73,10 @@ constexpr CountFlag kCountFlags[] = {
      "Kills listed by /api/v1/kills", 100000},
     {"collector.cgroup.max-depth", [](Flags& f) { return &f.cgroup.max_depth; },
      "Deepest cgroup level exported below the root", 64},
+    {"collector.process.top-k", [](Flags& f) { return &f.process.top_k; },
+     "Processes exported by oom_score rank (a tracked one stays until rank "
+     "2K)",
+     1000},
 };
 
 absl::Status FlagError(absl::string_view flag, absl::string_view what) {
@@ -270,6 +277,7 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
   }
   flags.cgroup.include = SplitPatterns(flags.cgroup_include);
   flags.cgroup.exclude = SplitPatterns(flags.cgroup_exclude);
+  flags.process.include = SplitPatterns(flags.process_include);
   if (flags.help || flags.version) return flags;
   std::optional<std::chrono::milliseconds> retention =
       ParseDuration(flags.cgroup_retention);

@@ -8,6 +8,7 @@
 //   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
 //   --collector.cgroup.{max-depth,include,exclude,retention}
 //   --[no-]collector.cgroup.pod-containers
+//   --collector.process.{top-k,include}
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
@@ -36,6 +37,8 @@ struct Flags {
   std::string cgroup_include = "*";
   std::string cgroup_exclude;
   std::string cgroup_retention = "1h";
+  ProcessOptions process;  // include comes from the string below
+  std::string process_include;
   // Names of the collectors to run, in AllCollectors() order.
   std::vector<std::string> collectors;
   bool help = false;

@@ -88,6 +88,7 @@ int Run(int argc, char** argv) {
   config.roots.sysfs = flags->sysfs;
   config.kmsg = flags->kmsg;
   config.cgroup = flags->cgroup;
+  config.process = flags->process;
   std::shared_ptr<ScrapeRegistry> registry =
       BuildScrapeRegistry(flags->collectors, config);
 

@@ -71,6 +71,7 @@ for tree in tests/fixtures/cgroup-*/; do
   tree=${tree%/}
   layout=$(basename "$tree")
   golden "$layout.txt" --collector.cgroup --no-collector.memory --no-collector.kmsg \
+    --no-collector.process \
     --collector.cgroup.pod-containers --collector.cgroup.max-depth=8 \
     "--path.procfs=$tree/proc" "--path.sysfs=$tree/sys"
 done

@@ -69,12 +69,15 @@ else
   fail ".ci/run does not call tests/run-all.sh"
 fi
 
-# Every PromQL example parses: each ```promql block becomes a recording rule
-# that `promtool check rules` reads.
+# Every PromQL example parses: each expression of a ```promql block (blank
+# lines separate them) becomes a recording rule that `promtool check rules`
+# reads.
 awk '
-  /^ *```promql/ { inside = 1; n++; printf "  - record: readme:example_%d\n    expr: |\n", n; next }
+  function start() { n++; printf "  - record: readme:example_%d\n    expr: |\n", n }
+  /^ *```promql/ { inside = 1; start(); fresh = 1; next }
   inside && /^ *```/ { inside = 0; next }
-  inside { sub(/^  /, ""); print "      " $0 }
+  inside && /^ *$/ { if (!fresh) { start(); fresh = 1 }; next }
+  inside { sub(/^  /, ""); print "      " $0; fresh = 0 }
 ' README.md >"$E2E_TMP/examples"
 CHECKS=$((CHECKS + 1))
 examples=$(grep -c 'record:' "$E2E_TMP/examples" || true)

@@ -23,7 +23,7 @@ seed() {
 }
 
 rm -rf "$out"
-mkdir -p "$out"/{kmsg_fuzzer,oom_message_fuzzer,proc_files_fuzzer,kmsg_state_fuzzer,cgroup_fuzzer}
+mkdir -p "$out"/{kmsg_fuzzer,oom_message_fuzzer,proc_files_fuzzer,kmsg_state_fuzzer,cgroup_fuzzer,proc_pid_fuzzer}
 
 # kmsg_fuzzer: every log whole, and cut in runs of 8 lines (short inputs
 # fuzz faster).
@@ -58,6 +58,18 @@ for tree in "$fixtures"/proc*/; do
   for file in "$tree"/sys/vm/*; do
     { printf '\x03'; cat "$file"; } | seed proc_files_fuzzer
   done
+done
+
+# proc_pid_fuzzer: selector byte 0 stat, 1 statm, 2 status, 3 oom_score,
+# 4 oom_score_adj, 5 cgroup, 6 comm (CommLabel); every /proc/<pid> file of
+# the fixture trees.
+selector=0
+for file in stat statm status oom_score oom_score_adj cgroup comm; do
+  for path in "$fixtures"/proc*/[0-9]*/"$file"; do
+    [[ -f "$path" ]] || continue
+    { printf "\\x0$selector"; cat "$path"; } | seed proc_pid_fuzzer
+  done
+  selector=$((selector + 1))
 done
 
 # kmsg_state_fuzzer: the state after all the corpus logs, after the raw
