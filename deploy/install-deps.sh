@@ -1,40 +1,57 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages oom_exporter needs, and only those missing.
 #   deploy/install-deps.sh          to build and run
-#   deploy/install-deps.sh --test   also to run every test
-# Runs apt-get update only when something has to be installed. Needs root.
+#   deploy/install-deps.sh --test   also to run every test, and the pinned
+#                                   npm packages of tests/deploy (npm ci)
+# Runs apt-get update only when something has to be installed. Needs root
+# for that.
 set -euo pipefail
 
 BUILD=(g++ cmake make git libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-dev)
-# prometheus: the server and promtool (rules, dashboards' queries); nodejs and
-# npm: the dashboards' type check against Grafana's schema (tests/dashboards).
-TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev nodejs)
+# prometheus: the server and promtool (rules, the dashboards' queries);
+# nodejs and npm: the dashboards' type check against Grafana's schema
+# (tests/dashboards) and the Kubernetes manifests' (tests/deploy); yamllint,
+# systemd (systemd-analyze) and strace: the deployment files' checks.
+TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev
+  yamllint systemd nodejs npm strace)
 
 want=("${BUILD[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   want+=("${TEST[@]}")
-  # Debian packages npm apart from nodejs; other builds of nodejs bundle it
-  # (and conflict with Debian's npm package).
-  if ! command -v npm >/dev/null; then want+=(npm); fi
 elif [[ $# -gt 0 ]]; then
   echo "usage: $0 [--test]" >&2
   exit 2
 fi
 
+# A package counts as installed when an installed package has its name or
+# provides it (e.g. a nodejs build that bundles npm).
+installed=" $(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' 2>/dev/null |
+  awk '$1 == "ii" { for (i = 2; i <= NF; i++) { sub(/,$/, "", $i); if ($i ~ /^[a-z0-9][a-z0-9.+-]+$/) printf "%s ", $i } }')"
 missing=()
 for package in "${want[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$package")
-  fi
+  [[ "$installed" == *" $package "* ]] || missing+=("$package")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
-  echo "install-deps: run as root, or install them with: apt-get install ${missing[*]}" >&2
-  exit 1
+if [[ ${#missing[@]} -gt 0 ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: run as root, or install them with: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# The Kubernetes schema checks of tests/e2e/deploy_test.sh: the versions
+# pinned in tests/deploy/package-lock.json, installed again when it changes.
+if [[ "${1:-}" == "--test" ]]; then
+  modules=tests/deploy/node_modules
+  cd "$(dirname "$0")/.."
+  if ! cmp -s tests/deploy/package-lock.json "$modules/.installed-lock.json"; then
+    echo "install-deps: npm ci in tests/deploy"
+    npm ci --prefix tests/deploy --no-audit --no-fund --loglevel=error >/dev/null
+    cp tests/deploy/package-lock.json "$modules/.installed-lock.json"
+  fi
+fi
