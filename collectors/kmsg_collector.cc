@@ -159,7 +159,7 @@ KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
   }
   reader_ = std::move(*reader);
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     counters_ = std::move(loaded);
     std::vector<std::string> lines;
     while (reader_->Read(0, &lines) == KmsgReader::Result::kLines) {
@@ -217,7 +217,7 @@ void KmsgCollector::Run() {
   while (true) {
     bool pending;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       pending = assembler_.has_pending();
     }
     KmsgReader::Result result =
@@ -225,7 +225,7 @@ void KmsgCollector::Run() {
     if (result == KmsgReader::Result::kStopped) break;
     bool counted = false;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (result == KmsgReader::Result::kLines) {
         counted = Process(&lines);
         dirty = true;
@@ -333,11 +333,11 @@ void KmsgCollector::SaveState() {
   if (options_.state_file.empty()) return;
   std::string content;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     content = SerializeKmsgState(counters_);
   }
   absl::Status status = WriteFileAtomically(options_.state_file, content);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::string error(status.message());
   if (error != last_save_error_) {
     if (!status.ok()) {
@@ -364,7 +364,7 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
       kernel_kills = vmstat->Get("oom_kill");
     }
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   const KmsgCounters& c = counters_;
   std::map<std::string, uint64_t> by_scope = {
       {"global", 0}, {"memcg", 0}, {"unknown", 0}};
@@ -426,7 +426,7 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
 }
 
 std::string KmsgCollector::KillsJson() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::string out = "{\"boot_id\":";
   AppendJsonString(&out, counters_.boot_id);
   out.append(",\"kills\":[");

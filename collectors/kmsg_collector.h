@@ -14,13 +14,13 @@
 // replays the ring and skips what the state file says was counted.
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "collectors/collector.h"
 #include "collectors/kmsg_state.h"
 #include "collectors/sources/kmsg_reader.h"
@@ -64,7 +64,9 @@ class KmsgCollector : public Collector {
   // Records up to this sequence were counted by an earlier run (same boot).
   std::optional<uint64_t> counted_through_;
 
-  mutable absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: Debian builds abseil without
+  // ThreadSanitizer annotations, so TSan could not see absl::Mutex.
+  mutable std::mutex mu_;
   KmsgCounters counters_ ABSL_GUARDED_BY(mu_);
   KillAssembler assembler_ ABSL_GUARDED_BY(mu_);
   std::optional<uint64_t> last_sequence_seen_ ABSL_GUARDED_BY(mu_);

@@ -31,7 +31,7 @@ constexpr MetricDesc kBuildInfo{
 
 void ScrapeRegistry::Add(std::string name,
                          std::unique_ptr<Collector> collector) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Entry entry;
   entry.collector = std::move(collector);
   entry.status.name = std::move(name);
@@ -39,7 +39,7 @@ void ScrapeRegistry::Add(std::string name,
 }
 
 std::vector<prometheus::MetricFamily> ScrapeRegistry::Collect() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   MetricSink sink;
   MetricSink self;
   for (Entry& entry : entries_) {
@@ -82,7 +82,7 @@ std::vector<prometheus::MetricFamily> ScrapeRegistry::Collect() const {
 }
 
 std::vector<HttpRoute> ScrapeRegistry::Routes() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<HttpRoute> routes;
   for (Entry& entry : entries_) {
     for (HttpRoute& route : entry.collector->Routes()) {
@@ -93,7 +93,7 @@ std::vector<HttpRoute> ScrapeRegistry::Routes() const {
 }
 
 std::vector<CollectorStatus> ScrapeRegistry::Statuses() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<CollectorStatus> out;
   out.reserve(entries_.size());
   for (const Entry& entry : entries_) out.push_back(entry.status);

@@ -8,11 +8,11 @@
 // collector never keeps the others' samples out of the scrape.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "collectors/collector.h"
 #include "prometheus/collectable.h"
@@ -55,7 +55,9 @@ class ScrapeRegistry : public prometheus::Collectable {
     CollectorStatus status;
   };
 
-  mutable absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: Debian builds abseil without
+  // ThreadSanitizer annotations, so TSan could not see absl::Mutex.
+  mutable std::mutex mu_;
   mutable std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Quick start, step 2: installs what is missing, then builds and runs every
 # test twice: a normal build with warnings as errors (build/test), and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); then runs
-# every libFuzzer target for a short while (tests/fuzz/run.sh, build/fuzz).
+# AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); then the
+# tests of the threaded parts (the kernel-log thread, the cgroup watcher,
+# the scrape registry and HTTP server under concurrent scrapes) under
+# ThreadSanitizer (build/tsan); then runs every libFuzzer target for a short
+# while (tests/fuzz/run.sh, build/fuzz).
 #   tests/run-all.sh            all of it
 #   tests/run-all.sh --fast     the normal build only
 set -euo pipefail
@@ -26,5 +29,14 @@ if [[ "${1:-}" != "--fast" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DOOM_SANITIZE=ON
+  # ThreadSanitizer on the tests whose code runs threads.
+  threaded=(kmsg_collector_test kmsg_live_test cgroup_watcher_test
+    cgroup_collector_test cgroup_live_test scrape_registry_test http_server_test)
+  echo "== build/tsan: configure and build"
+  cmake -S . -B build/tsan -DOOM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DOOM_TSAN=ON >/dev/null
+  cmake --build build/tsan -j "$jobs" --target "${threaded[@]}"
+  echo "== build/tsan: ctest (threaded tests)"
+  (IFS='|'; cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --output-on-failure -j "$jobs" -R "^(unit|live)\.(${threaded[*]})\$")
   tests/fuzz/run.sh
 fi
