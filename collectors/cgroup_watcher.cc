@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "collectors/sources/cgroup_files.h"
+#include "collectors/sources/fs.h"
 #include "collectors/util/log.h"
 
 namespace oom {
@@ -154,15 +155,7 @@ class CgroupWatcher::Loop {
       Read(dir, path);
     }
     if (depth >= target_.max_depth) return;
-    DIR* handle = ::opendir(dir.c_str());
-    if (handle == nullptr) return;
-    std::vector<std::string> children;
-    while (dirent* entry = ::readdir(handle)) {
-      std::string_view name = entry->d_name;
-      if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
-      children.emplace_back(name);
-    }
-    ::closedir(handle);
+    std::vector<std::string> children = ListSubdirectories(dir);
     for (const std::string& child : children) {
       AddTree(dir + "/" + child, ChildPath(path, child), depth + 1);
     }

@@ -479,15 +479,7 @@ void ProcessCollector::WalkCgroups(const MemoryHierarchy& hierarchy,
     }
   }
   if (depth >= kMaxCgroupDepth) return;
-  DIR* handle = ::opendir(dir.c_str());
-  if (handle == nullptr) return;
-  std::vector<std::string> children;
-  while (dirent* entry = ::readdir(handle)) {
-    std::string_view name = entry->d_name;
-    if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
-    children.emplace_back(name);
-  }
-  ::closedir(handle);
+  std::vector<std::string> children = ListSubdirectories(dir);
   std::sort(children.begin(), children.end());
   for (const std::string& child : children) {
     WalkCgroups(hierarchy, reader, dir + "/" + child,
@@ -509,15 +501,7 @@ void ProcessCollector::SubtreePids(const std::string& dir, int depth,
     });
   }
   if (depth >= kMaxCgroupDepth) return;
-  DIR* handle = ::opendir(dir.c_str());
-  if (handle == nullptr) return;
-  std::vector<std::string> children;
-  while (dirent* entry = ::readdir(handle)) {
-    std::string_view name = entry->d_name;
-    if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
-    children.emplace_back(name);
-  }
-  ::closedir(handle);
+  std::vector<std::string> children = ListSubdirectories(dir);
   for (const std::string& child : children) {
     SubtreePids(dir + "/" + child, depth + 1, pids);
   }

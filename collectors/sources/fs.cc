@@ -1,5 +1,6 @@
 #include "collectors/sources/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -70,6 +71,19 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
 
 bool IsAbsent(const absl::Status& status) {
   return absl::IsNotFound(status) || absl::IsUnimplemented(status);
+}
+
+std::vector<std::string> ListSubdirectories(const std::string& dir) {
+  std::vector<std::string> children;
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return children;
+  while (dirent* entry = ::readdir(handle)) {
+    std::string_view name = entry->d_name;
+    if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
+    children.emplace_back(name);
+  }
+  ::closedir(handle);
+  return children;
 }
 
 }  // namespace oom

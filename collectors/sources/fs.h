@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -39,6 +40,11 @@ inline constexpr std::size_t kMaxPseudoFileBytes = 4 << 20;
 //   others            as absl::ErrnoToStatus maps errno.
 absl::StatusOr<std::string> ReadFile(
     const std::string& path, std::size_t max_bytes = kMaxPseudoFileBytes);
+
+// The names of the subdirectories of `dir` (not "." and ".."), in the order
+// the file system lists them; empty when it cannot be listed (gone, or not
+// readable). Cgroup trees are walked with it.
+std::vector<std::string> ListSubdirectories(const std::string& dir);
 
 // True when `status` means "the kernel does not offer this": NotFound or
 // Unimplemented. Collectors export no series for such a source and do not
