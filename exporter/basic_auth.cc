@@ -37,13 +37,12 @@ std::string Crypt(std::string_view password, const std::string& setting) {
 
 std::string CacheKey(std::string_view user, std::string_view password,
                      std::string_view hash) {
-  std::string input = absl::StrCat(ToAbsl(user), std::string(1, '\0'),
-                                    ToAbsl(password), std::string(1, '\0'),
-                                    ToAbsl(hash));
+  std::string input =
+      absl::StrCat(ToAbsl(user), std::string(1, '\0'), ToAbsl(password),
+                   std::string(1, '\0'), ToAbsl(hash));
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(),
-             nullptr);
+  EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr);
   OPENSSL_cleanse(input.data(), input.size());
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
@@ -104,8 +103,7 @@ std::size_t BasicAuth::bcrypt_runs() const {
   return bcrypt_runs_;
 }
 
-absl::StatusOr<std::string> HashPassword(std::string_view password,
-                                         int cost) {
+absl::StatusOr<std::string> HashPassword(std::string_view password, int cost) {
   if (cost < 4 || cost > 31) {
     return absl::InvalidArgumentError("the cost must be from 4 to 31");
   }

@@ -29,8 +29,7 @@ constexpr StringFlag kStringFlags[] = {
      "Path under which to expose metrics"},
     {"web.config.file", [](Flags& f) { return &f.web_config_file; },
      "Web config file (YAML): TLS and basic authentication"},
-    {"web.request-timeout",
-     [](Flags& f) { return &f.request_timeout_text; },
+    {"web.request-timeout", [](Flags& f) { return &f.request_timeout_text; },
      "Time a client has to send its whole request"},
     {"path.procfs", [](Flags& f) { return &f.procfs; }, "procfs mountpoint"},
     {"path.sysfs", [](Flags& f) { return &f.sysfs; }, "sysfs mountpoint"},
@@ -307,9 +306,9 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
   }
   flags.request_timeout = *timeout;
   if (flags.max_header_bytes < 1024) {
-    return FlagError("web.max-header-bytes",
-                     absl::StrCat("\"", flags.max_header_bytes,
-                                  "\" is below 1024"));
+    return FlagError(
+        "web.max-header-bytes",
+        absl::StrCat("\"", flags.max_header_bytes, "\" is below 1024"));
   }
   absl::Status status = Validate(flags);
   if (!status.ok()) return status;

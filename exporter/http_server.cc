@@ -170,16 +170,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   callbacks.begin_request = OnBeginRequest;
   if (tls) callbacks.init_ssl = OnInitSsl;
   std::vector<std::string> civet_options = {
-      "listening_ports",
-      tls ? *ports + "s" : *ports,
-      "num_threads",
-      absl::StrCat(options.max_connections),
-      "request_timeout_ms",
-      absl::StrCat(options.request_timeout.count()),
-      "max_request_size",
-      absl::StrCat(options.max_header_bytes),
-      "enable_keep_alive",
-      "no",
+      "listening_ports",    tls ? *ports + "s" : *ports,
+      "num_threads",        absl::StrCat(options.max_connections),
+      "request_timeout_ms", absl::StrCat(options.request_timeout.count()),
+      "max_request_size",   absl::StrCat(options.max_header_bytes),
+      "enable_keep_alive",  "no",
   };
 
   Starting starting;

@@ -22,8 +22,8 @@
 #include "collectors/util/log.h"
 #include "collectors/util/string_view.h"
 #include "collectors/util/version.h"
-#include "exporter/flags.h"
 #include "exporter/basic_auth.h"
+#include "exporter/flags.h"
 #include "exporter/http_server.h"
 #include "exporter/parse_command.h"
 #include "exporter/web_config.h"
@@ -82,8 +82,8 @@ int Run(int argc, char** argv) {
   if (!flags->web_config_file.empty()) {
     absl::StatusOr<WebConfig> loaded = LoadWebConfig(flags->web_config_file);
     if (!loaded.ok()) {
-      return UsageError(absl::StrCat("--web.config.file: ",
-                                     loaded.status().message()));
+      return UsageError(
+          absl::StrCat("--web.config.file: ", loaded.status().message()));
     }
     web_config = *std::move(loaded);
   }

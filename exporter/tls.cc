@@ -22,8 +22,8 @@ SSL_get_peer_certificate(const SSL* ssl) {
 
 // Every dlopen in the process comes here; only the two development names
 // civetweb asks for are answered with the program's own handle.
-extern "C" __attribute__((visibility("default"))) void* dlopen(
-    const char* file, int mode) {
+extern "C" __attribute__((visibility("default"))) void* dlopen(const char* file,
+                                                               int mode) {
   using DlopenFn = void* (*)(const char*, int);
   static DlopenFn real = [] {
     void* fn = dlvsym(RTLD_NEXT, "dlopen", "GLIBC_2.34");
@@ -52,8 +52,8 @@ std::string OpenSslErrors() {
 }
 
 absl::Status Failed(const std::string& what, const std::string& file) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, " \"", file, "\": ", OpenSslErrors()));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " \"", file, "\": ", OpenSslErrors()));
 }
 
 int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
@@ -102,16 +102,15 @@ absl::Status ConfigureTls(void* ssl_ctx, const TlsServerConfig& config) {
       SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, AcceptAnyCertificate);
       break;
     case ClientAuth::kRequireAnyClientCert:
-      SSL_CTX_set_verify(ctx,
-                         SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                          AcceptAnyCertificate);
       break;
     case ClientAuth::kVerifyClientCertIfGiven:
       SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
       break;
     case ClientAuth::kRequireAndVerifyClientCert:
-      SSL_CTX_set_verify(
-          ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                         nullptr);
       break;
   }
   return absl::OkStatus();

@@ -35,8 +35,8 @@ struct Parser {
 };
 
 absl::Status Error(const yaml_node_t* node, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "line ", node->start_mark.line + 1, ": ", ToAbsl(what)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("line ", node->start_mark.line + 1, ": ", ToAbsl(what)));
 }
 
 std::string_view ScalarText(const yaml_node_t* node) {
@@ -97,9 +97,9 @@ class Mapping {
           }
         }
         std::vector<std::string> names(known.begin(), known.end());
-        return Error(key, absl::StrCat(where_, ": unknown key \"",
-                                       ToAbsl(name), "\" (known: ",
-                                       absl::StrJoin(names, ", "), ")"));
+        return Error(
+            key, absl::StrCat(where_, ": unknown key \"", ToAbsl(name),
+                              "\" (known: ", absl::StrJoin(names, ", "), ")"));
       }
       absl::Status status = handle(name, key, value);
       if (!status.ok()) return status;
@@ -165,9 +165,9 @@ absl::StatusOr<ClientAuth> ClientAuthType(const yaml_node_t* value) {
     if (name == *text) return type;
     names.emplace_back(name);
   }
-  return Error(value, absl::StrCat("tls_server_config.client_auth_type: \"",
-                                   *text, "\" is not one of ",
-                                   absl::StrJoin(names, ", ")));
+  return Error(value,
+               absl::StrCat("tls_server_config.client_auth_type: \"", *text,
+                            "\" is not one of ", absl::StrJoin(names, ", ")));
 }
 
 absl::Status ParseTls(yaml_document_t* doc, const yaml_node_t* node,
@@ -206,24 +206,26 @@ absl::Status ParseTls(yaml_document_t* doc, const yaml_node_t* node,
       });
   if (!status.ok()) return status;
   if (tls.cert_file.empty() || tls.key_file.empty()) {
-    return Error(node, "tls_server_config: cert_file and key_file are both "
-                       "required");
+    return Error(node,
+                 "tls_server_config: cert_file and key_file are both "
+                 "required");
   }
   bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
                   tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
   if (verifies && tls.client_ca_file.empty()) {
-    return Error(node, "tls_server_config: client_auth_type " +
-                           std::string(tls.client_auth ==
-                                               ClientAuth::
-                                                   kVerifyClientCertIfGiven
-                                           ? "VerifyClientCertIfGiven"
-                                           : "RequireAndVerifyClientCert") +
-                           " needs client_ca_file");
+    return Error(
+        node,
+        "tls_server_config: client_auth_type " +
+            std::string(tls.client_auth == ClientAuth::kVerifyClientCertIfGiven
+                            ? "VerifyClientCertIfGiven"
+                            : "RequireAndVerifyClientCert") +
+            " needs client_ca_file");
   }
   if (!tls.client_ca_file.empty() &&
       tls.client_auth == ClientAuth::kNoClientCert) {
-    return Error(node, "tls_server_config: client_ca_file is given but "
-                       "client_auth_type asks for no client certificate");
+    return Error(node,
+                 "tls_server_config: client_ca_file is given but "
+                 "client_auth_type asks for no client certificate");
   }
   if (tls.max_version < tls.min_version) {
     return Error(node, "tls_server_config: max_version is below min_version");
@@ -260,11 +262,11 @@ absl::Status ParseUsers(yaml_document_t* doc, const yaml_node_t* node,
         String(value, absl::StrCat("basic_auth_users.", *user));
     if (!hash.ok()) return hash.status();
     if (!IsBcryptHash(*hash)) {
-      return Error(value, absl::StrCat("basic_auth_users: the password of \"",
-                                       *user,
-                                       "\" is not a bcrypt hash ($2y$...); "
-                                       "make one with `oom_exporter "
-                                       "hash-password`"));
+      return Error(value,
+                   absl::StrCat("basic_auth_users: the password of \"", *user,
+                                "\" is not a bcrypt hash ($2y$...); "
+                                "make one with `oom_exporter "
+                                "hash-password`"));
     }
     config->basic_auth_users[*user] = *hash;
   }

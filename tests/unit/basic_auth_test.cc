@@ -49,8 +49,8 @@ TEST_F(BasicAuthTest, ChecksUserAndPassword) {
 TEST_F(BasicAuthTest, ParsesTheAuthorizationHeader) {
   BasicAuth auth({{"prom", hash_}});
   EXPECT_TRUE(auth.Allows(Header("prom:s3cret: with colon")));
-  EXPECT_TRUE(auth.Allows("basic " +
-                          Header("prom:s3cret: with colon").substr(6)));
+  EXPECT_TRUE(
+      auth.Allows("basic " + Header("prom:s3cret: with colon").substr(6)));
   EXPECT_FALSE(auth.Allows(Header("prom:wrong")));
   EXPECT_FALSE(auth.Allows(Header("prom")));
   EXPECT_FALSE(auth.Allows("Bearer abc"));
@@ -61,7 +61,8 @@ TEST_F(BasicAuthTest, ParsesTheAuthorizationHeader) {
 
 TEST_F(BasicAuthTest, SuccessfulChecksAreCachedFailuresAreNot) {
   BasicAuth auth({{"prom", hash_}});
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(auth.Check("prom", "s3cret: with colon"));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(auth.Check("prom", "s3cret: with colon"));
   EXPECT_EQ(auth.bcrypt_runs(), 1u);
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(auth.Check("prom", "wrong"));
   EXPECT_EQ(auth.bcrypt_runs(), 4u);

@@ -105,10 +105,10 @@ TEST_F(HttpLimitsTest, EveryPathNeedsCredentials) {
   EXPECT_EQ(metrics.status, 200);
   EXPECT_THAT(metrics.body,
               HasSubstr("oom_scrape_collector_success{collector=\"slow\"} 1"));
-  EXPECT_EQ(HttpRequest(port(), "POST", "/metrics",
-                        Credentials("prom:pass word"))
-                .status,
-            405);
+  EXPECT_EQ(
+      HttpRequest(port(), "POST", "/metrics", Credentials("prom:pass word"))
+          .status,
+      405);
 }
 
 TEST_F(HttpLimitsTest, SlowClientsDoNotHoldTheServerPastTheTimeout) {
@@ -116,7 +116,8 @@ TEST_F(HttpLimitsTest, SlowClientsDoNotHoldTheServerPastTheTimeout) {
   // without the request timeout the scrape below would never be served.
   std::vector<std::thread> slow;
   for (int i = 0; i < kMaxConnections; ++i) {
-    slow.emplace_back([] { SendRaw(port(), "GET /healthz HTTP/1.1\r\nHo", 4000); });
+    slow.emplace_back(
+        [] { SendRaw(port(), "GET /healthz HTTP/1.1\r\nHo", 4000); });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   HttpResponse response = Get("/healthz");

@@ -101,7 +101,8 @@ TEST(WebConfigTest, BadValuesAreErrors) {
               HasSubstr("the password of \"prom\" is not a bcrypt hash"));
   EXPECT_THAT(ErrorOf(std::string("basic_auth_users:\n  'a:b': ") + kHash),
               HasSubstr("hold no ':'"));
-  EXPECT_THAT(ErrorOf("basic_auth_users:\n  - a\n"), HasSubstr("want a mapping"));
+  EXPECT_THAT(ErrorOf("basic_auth_users:\n  - a\n"),
+              HasSubstr("want a mapping"));
   EXPECT_THAT(ErrorOf("tls_server_config:\n  cert_file: [a]\n"),
               HasSubstr("tls_server_config.cert_file: want a string"));
   EXPECT_THAT(ErrorOf("tls_server_config: yes\n"), HasSubstr("want a mapping"));
@@ -137,7 +138,7 @@ TEST(WebConfigTest, BcryptHashShape) {
 TEST(WebConfigTest, LoadResolvesPathsAgainstTheFilesDirectory) {
   ::oom::testing::TempTree tree;
   tree.WriteFile("conf/web.yml",
-             "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n");
+                 "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n");
   absl::StatusOr<WebConfig> config =
       LoadWebConfig(tree.root() + "/conf/web.yml");
   ASSERT_TRUE(config.ok()) << config.status();
