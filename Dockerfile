@@ -8,6 +8,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       g++ cmake make libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-dev \
+      libssl-dev libyaml-dev libcrypt-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -22,6 +23,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libabsl20220623 libcivetweb1 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 zlib1g \
+      libssl3 libyaml-0-2 libcrypt1 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/oom_exporter /usr/bin/oom_exporter
 # The kmsg collector's state file (--collector.kmsg.state-file): mount a host

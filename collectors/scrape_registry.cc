@@ -38,7 +38,57 @@ void ScrapeRegistry::Add(std::string name,
   entries_.push_back(std::move(entry));
 }
 
+namespace {
+
+// The scrape this thread is serving: its registry and how many runs had
+// ended when it arrived (MarkScrapeArrival).
+struct Arrival {
+  const ScrapeRegistry* registry = nullptr;
+  uint64_t completed = 0;
+};
+thread_local Arrival t_arrival;
+
+}  // namespace
+
+void ScrapeRegistry::MarkScrapeArrival() const {
+  std::lock_guard<std::mutex> lock(flight_mu_);
+  t_arrival.registry = this;
+  t_arrival.completed = completed_;
+}
+
+uint64_t ScrapeRegistry::runs() const {
+  std::lock_guard<std::mutex> lock(flight_mu_);
+  return completed_;
+}
+
 std::vector<prometheus::MetricFamily> ScrapeRegistry::Collect() const {
+  std::unique_lock<std::mutex> lock(flight_mu_);
+  // A run that ends after `since` is fresh enough for this call.
+  uint64_t since = completed_;
+  if (t_arrival.registry == this) since = t_arrival.completed;
+  t_arrival = Arrival();
+  while (true) {
+    if (completed_ > since) return last_;
+    if (!in_flight_) break;
+    flight_done_.wait(lock);
+  }
+  in_flight_ = true;
+  lock.unlock();
+  std::vector<prometheus::MetricFamily> result;
+  try {
+    result = CollectNow();
+  } catch (...) {
+    // CollectNow catches what collectors throw; only allocation can fail.
+  }
+  lock.lock();
+  last_ = result;
+  ++completed_;
+  in_flight_ = false;
+  flight_done_.notify_all();
+  return result;
+}
+
+std::vector<prometheus::MetricFamily> ScrapeRegistry::CollectNow() const {
   std::lock_guard<std::mutex> lock(mu_);
   MetricSink sink;
   MetricSink self;

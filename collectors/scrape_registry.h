@@ -7,6 +7,8 @@
 // plus oom_exporter_build_info{version,revision}. One failing (or throwing)
 // collector never keeps the others' samples out of the scrape.
 
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,9 +41,22 @@ class ScrapeRegistry : public prometheus::Collectable {
   // Adds a collector under `name`. Call before the first scrape.
   void Add(std::string name, std::unique_ptr<Collector> collector);
 
-  // Runs every collector once. Scrapes are serialised: collectors are called
-  // from one thread at a time. Thread-safe.
+  // Runs every collector once, or shares a run: calls that come while a
+  // run is in flight wait for it and all return its result, so N
+  // simultaneous scrapes cost one. Collectors are called from one thread at
+  // a time. Thread-safe.
   std::vector<prometheus::MetricFamily> Collect() const override;
+
+  // Says that a scrape arrived, on the thread that will call Collect for it
+  // (the HTTP server's, before handing the request to prometheus-cpp). That
+  // Collect may then return the result of any run that ended after this
+  // call. Needed because prometheus-cpp's handler serialises Collect calls
+  // under its own mutex: scrapes that arrived together reach Collect one
+  // after another, and the later ones take the run the first one made.
+  void MarkScrapeArrival() const;
+
+  // How many times the collectors have run (for tests).
+  uint64_t runs() const;
 
   // The extra endpoints of every collector.
   std::vector<HttpRoute> Routes() const;
@@ -55,10 +70,21 @@ class ScrapeRegistry : public prometheus::Collectable {
     CollectorStatus status;
   };
 
+  std::vector<prometheus::MetricFamily> CollectNow() const;
+
   // std::mutex rather than absl::Mutex: Debian builds abseil without
   // ThreadSanitizer annotations, so TSan could not see absl::Mutex.
   mutable std::mutex mu_;
   mutable std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
+
+  // The shared run: whether one is in flight, how many have ended, and the
+  // result of the latest (kept until the next, a copy of one scrape).
+  mutable std::mutex flight_mu_;
+  mutable std::condition_variable flight_done_;
+  mutable bool in_flight_ ABSL_GUARDED_BY(flight_mu_) = false;
+  mutable uint64_t completed_ ABSL_GUARDED_BY(flight_mu_) = 0;
+  mutable std::vector<prometheus::MetricFamily> last_
+      ABSL_GUARDED_BY(flight_mu_);
 };
 
 // Builds the registry for `names` (collectors enabled by flags) from

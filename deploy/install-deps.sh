@@ -7,13 +7,17 @@
 # for that.
 set -euo pipefail
 
-BUILD=(g++ cmake make git libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-dev)
+# libssl-dev, libyaml-dev, libcrypt-dev: TLS, the web config and its bcrypt
+# hashes (--web.config.file).
+BUILD=(g++ cmake make git libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-dev
+  libssl-dev libyaml-dev libcrypt-dev)
 # prometheus: the server and promtool (rules, the dashboards' queries);
 # nodejs and npm: the dashboards' type check against Grafana's schema
 # (tests/dashboards) and the Kubernetes manifests' (tests/deploy); yamllint,
-# systemd (systemd-analyze) and strace: the deployment files' checks.
+# systemd (systemd-analyze) and strace: the deployment files' checks; openssl:
+# the TLS test's certificates.
 TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev
-  yamllint systemd nodejs npm strace)
+  yamllint systemd nodejs npm strace openssl)
 
 want=("${BUILD[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -27,6 +27,10 @@ constexpr StringFlag kStringFlags[] = {
      "Address to listen on for the web interface and telemetry"},
     {"web.telemetry-path", [](Flags& f) { return &f.telemetry_path; },
      "Path under which to expose metrics"},
+    {"web.config.file", [](Flags& f) { return &f.web_config_file; },
+     "Web config file (YAML): TLS and basic authentication"},
+    {"web.request-timeout", [](Flags& f) { return &f.request_timeout_text; },
+     "Time a client has to send its whole request"},
     {"path.procfs", [](Flags& f) { return &f.procfs; }, "procfs mountpoint"},
     {"path.sysfs", [](Flags& f) { return &f.sysfs; }, "sysfs mountpoint"},
     {"collector.kmsg.path", [](Flags& f) { return &f.kmsg.path; },
@@ -64,6 +68,10 @@ struct CountFlag {
 };
 
 constexpr CountFlag kCountFlags[] = {
+    {"web.max-connections", [](Flags& f) { return &f.max_connections; },
+     "Requests served at once; more wait their turn", 1024},
+    {"web.max-header-bytes", [](Flags& f) { return &f.max_header_bytes; },
+     "Largest request header (request line included), in bytes", 1 << 20},
     {"collector.kmsg.max-series", [](Flags& f) { return &f.kmsg.max_series; },
      "Most oom_kills_total label sets; more fold into (other)", 100000},
     {"collector.kmsg.recent-kills",
@@ -288,6 +296,20 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
                                   "90s"));
   }
   flags.cgroup.retention = *retention;
+  std::optional<std::chrono::milliseconds> timeout =
+      ParseDuration(flags.request_timeout_text);
+  if (!timeout || *timeout < std::chrono::milliseconds(100) ||
+      *timeout > std::chrono::minutes(10)) {
+    return FlagError("web.request-timeout",
+                     absl::StrCat("\"", flags.request_timeout_text,
+                                  "\" is not a duration from 100ms to 10m"));
+  }
+  flags.request_timeout = *timeout;
+  if (flags.max_header_bytes < 1024) {
+    return FlagError(
+        "web.max-header-bytes",
+        absl::StrCat("\"", flags.max_header_bytes, "\" is below 1024"));
+  }
   absl::Status status = Validate(flags);
   if (!status.ok()) return status;
   return flags;

@@ -3,6 +3,8 @@
 
 // The command line, spelled as Prometheus exporters spell it:
 //   --web.listen-address=:9968 --web.telemetry-path=/metrics
+//   --web.config.file=FILE --web.max-connections=8
+//   --web.request-timeout=10s --web.max-header-bytes=16384
 //   --path.procfs=/proc --path.sysfs=/sys
 //   --collector.NAME / --no-collector.NAME   --log.level=info
 //   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
@@ -29,6 +31,11 @@ inline constexpr char kDefaultListenAddress[] = ":9968";
 struct Flags {
   std::string listen_address = kDefaultListenAddress;
   std::string telemetry_path = "/metrics";
+  std::string web_config_file;  // empty: none
+  std::size_t max_connections = 8;
+  std::string request_timeout_text = "10s";
+  std::chrono::milliseconds request_timeout{10000};
+  std::size_t max_header_bytes = 16384;
   std::string procfs = "/proc";
   std::string sysfs = "/sys";
   LogLevel log_level = LogLevel::kInfo;
@@ -49,7 +56,8 @@ struct Flags {
 // Errors (InvalidArgument) name the offending flag and say what is wrong:
 // an unknown flag, a missing or bad value, an unknown collector, a telemetry
 // path that is not absolute or clashes with "/" or "/healthz", a stray
-// argument.
+// argument, a request timeout outside 100ms..10m, a header limit below 1024.
+// The web config file is read later (main), not here.
 absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
                                  const std::vector<CollectorInfo>& known);
 

@@ -17,6 +17,7 @@
 #include "collectors/util/log.h"
 #include "collectors/util/version.h"
 #include "exporter/listen_address.h"
+#include "exporter/tls.h"
 #include "prometheus/exposer.h"
 
 namespace oom {
@@ -35,7 +36,8 @@ std::unordered_map<const mg_context*, HttpServer*>& Servers() {
 struct Starting {
   HttpServer* server = nullptr;
   const mg_context* context = nullptr;
-  std::string errors;  // what civetweb logged while starting
+  std::string errors;      // what civetweb logged while starting
+  std::string tls_errors;  // what setting TLS up said
 };
 thread_local Starting* t_starting = nullptr;
 
@@ -56,6 +58,17 @@ int OnLogMessage(const mg_connection*, const char* message) {
     Log(LogLevel::kDebug, "civetweb", {{"detail", message}});
   }
   return 1;  // civetweb must not print anything itself.
+}
+
+// Runs inside civetweb's start, on the thread of HttpServer::Start.
+int OnInitSsl(void* ssl_ctx, void*) {
+  if (t_starting == nullptr) return -1;
+  absl::Status status = t_starting->server->ConfigureTls(ssl_ctx);
+  if (!status.ok()) {
+    t_starting->tls_errors = std::string(status.message());
+    return -1;
+  }
+  return 1;  // The certificate is set: civetweb must not load its own.
 }
 
 int OnBeginRequest(mg_connection* conn) {
@@ -122,7 +135,18 @@ HttpServer::HttpServer(HttpServerOptions options,
                        std::shared_ptr<ScrapeRegistry> registry)
     : options_(std::move(options)),
       registry_(std::move(registry)),
-      routes_(registry_->Routes()) {}
+      routes_(registry_->Routes()) {
+  if (!options_.web_config.basic_auth_users.empty()) {
+    auth_ = std::make_unique<BasicAuth>(options_.web_config.basic_auth_users);
+  }
+}
+
+absl::Status HttpServer::ConfigureTls(void* ssl_ctx) const {
+  if (!options_.web_config.tls) {
+    return absl::InternalError("TLS asked for without tls_server_config");
+  }
+  return oom::ConfigureTls(ssl_ctx, *options_.web_config.tls);
+}
 
 HttpServer::~HttpServer() {
   exposer_.reset();  // Stops civetweb and waits for in-flight requests.
@@ -137,16 +161,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       ToCivetListeningPort(options.listen_address);
   if (!ports.ok()) return ports.status();
 
+  bool tls = options.web_config.tls.has_value();
   std::unique_ptr<HttpServer> server(
       new HttpServer(options, std::move(registry)));
   CivetCallbacks callbacks;
   callbacks.init_context = OnInitContext;
   callbacks.log_message = OnLogMessage;
   callbacks.begin_request = OnBeginRequest;
+  if (tls) callbacks.init_ssl = OnInitSsl;
   std::vector<std::string> civet_options = {
-      "listening_ports",    *ports,
-      "num_threads",        absl::StrCat(options.num_threads),
-      "request_timeout_ms", "10000",
+      "listening_ports",    tls ? *ports + "s" : *ports,
+      "num_threads",        absl::StrCat(options.max_connections),
+      "request_timeout_ms", absl::StrCat(options.request_timeout.count()),
+      "max_request_size",   absl::StrCat(options.max_header_bytes),
       "enable_keep_alive",  "no",
   };
 
@@ -162,6 +189,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   t_starting = nullptr;
   server->context_ = starting.context;
+  if (!starting.tls_errors.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot set TLS up: ", starting.tls_errors));
+  }
   if (server->exposer_ == nullptr) {
     // civetweb's own exception text is the same for every cause; what it
     // logged through log_message says which.
@@ -188,8 +219,22 @@ int HttpServer::HandleRequest(mg_connection* conn) {
                 "405 method not allowed: use GET or HEAD\n", false,
                 "Allow: GET, HEAD\r\n");
   }
+  if (auth_ != nullptr) {
+    const char* authorization = mg_get_header(conn, "Authorization");
+    if (authorization == nullptr || !auth_->Allows(authorization)) {
+      return Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8",
+                  "401 unauthorized\n", head,
+                  "WWW-Authenticate: Basic realm=\"oom_exporter\", "
+                  "charset=\"UTF-8\"\r\n");
+    }
+  }
   if (path == options_.telemetry_path) {
-    if (!head) return 0;  // The Exposer collects and answers.
+    if (!head) {
+      // The Exposer collects and answers; scrapes that arrive together
+      // share one collection.
+      registry_->MarkScrapeArrival();
+      return 0;
+    }
     // HEAD answers without running the collectors.
     return Send(conn, 200, "OK", "text/plain; version=0.0.4", "", true);
   }

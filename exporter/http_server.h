@@ -9,13 +9,25 @@
 //   anything else  404; methods other than GET and HEAD get 405.
 // No file is ever served from disk: no document_root is configured and every
 // path but the telemetry path is answered by the hook.
+//
+// With a web config (--web.config.file): every path asks for HTTP basic
+// authentication when basic_auth_users is set (401 and WWW-Authenticate
+// otherwise), and the port speaks TLS only when tls_server_config is (see
+// exporter/tls.h for how TLS works on Debian's civetweb). Limits: at most
+// `max_connections` requests are served at once (more wait in civetweb's
+// queue), a request must arrive whole within `request_timeout`, and its
+// header may take at most `max_header_bytes`.
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "collectors/scrape_registry.h"
+#include "exporter/basic_auth.h"
+#include "exporter/web_config.h"
 
 struct mg_connection;
 struct mg_context;
@@ -29,7 +41,10 @@ namespace oom {
 struct HttpServerOptions {
   std::string listen_address = ":9968";  // --web.listen-address form
   std::string telemetry_path = "/metrics";
-  int num_threads = 4;
+  WebConfig web_config;
+  int max_connections = 8;  // civetweb worker threads
+  std::chrono::milliseconds request_timeout{10000};
+  std::size_t max_header_bytes = 16384;  // civetweb's max_request_size
 };
 
 class HttpServer {
@@ -52,6 +67,10 @@ class HttpServer {
   // civetweb hook only.
   int HandleRequest(mg_connection* conn);
 
+  // Sets up civetweb's SSL_CTX from the web config. Public for the civetweb
+  // hook only.
+  absl::Status ConfigureTls(void* ssl_ctx) const;
+
  private:
   HttpServer(HttpServerOptions options,
              std::shared_ptr<ScrapeRegistry> registry);
@@ -61,6 +80,7 @@ class HttpServer {
   HttpServerOptions options_;
   std::shared_ptr<ScrapeRegistry> registry_;
   std::vector<HttpRoute> routes_;
+  std::unique_ptr<BasicAuth> auth_;  // null: no authentication
   std::unique_ptr<prometheus::Exposer> exposer_;
   const mg_context* context_ = nullptr;
   int port_ = 0;

@@ -2,6 +2,7 @@
 //
 //   oom_exporter [flags]            serve metrics
 //   oom_exporter parse [FILE...]    print the OOM kills in saved kernel logs
+//   oom_exporter hash-password      read a password, print its bcrypt hash
 //
 // Exit status: 0 after SIGINT/SIGTERM or --help/--version, 1 when the HTTP
 // server cannot start (or `parse` cannot read its input), 2 for a bad flag
@@ -21,9 +22,11 @@
 #include "collectors/util/log.h"
 #include "collectors/util/string_view.h"
 #include "collectors/util/version.h"
+#include "exporter/basic_auth.h"
 #include "exporter/flags.h"
 #include "exporter/http_server.h"
 #include "exporter/parse_command.h"
+#include "exporter/web_config.h"
 
 namespace oom {
 namespace {
@@ -53,6 +56,9 @@ bool CheckDirectory(const char* flag, const std::string& path,
 
 int Run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "hash-password") {
+    return RunHashPasswordCommand(argc - 2, argv + 2);
+  }
   if (!args.empty() && args[0] == "parse") {
     args.erase(args.begin());
     return RunParseCommand(args, stdin, stdout, stderr);
@@ -71,6 +77,15 @@ int Run(int argc, char** argv) {
   if (!CheckDirectory("path.procfs", flags->procfs, &error) ||
       !CheckDirectory("path.sysfs", flags->sysfs, &error)) {
     return UsageError(error);
+  }
+  WebConfig web_config;
+  if (!flags->web_config_file.empty()) {
+    absl::StatusOr<WebConfig> loaded = LoadWebConfig(flags->web_config_file);
+    if (!loaded.ok()) {
+      return UsageError(
+          absl::StrCat("--web.config.file: ", loaded.status().message()));
+    }
+    web_config = *std::move(loaded);
   }
   SetLogLevel(flags->log_level);
 
@@ -95,6 +110,10 @@ int Run(int argc, char** argv) {
   HttpServerOptions options;
   options.listen_address = flags->listen_address;
   options.telemetry_path = flags->telemetry_path;
+  options.web_config = web_config;
+  options.max_connections = static_cast<int>(flags->max_connections);
+  options.request_timeout = flags->request_timeout;
+  options.max_header_bytes = flags->max_header_bytes;
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(options, registry);
   if (!server.ok()) {
@@ -109,6 +128,8 @@ int Run(int argc, char** argv) {
   Log(LogLevel::kInfo, "listening",
       {{"address", address},
        {"telemetry_path", flags->telemetry_path},
+       {"tls", web_config.tls ? "true" : "false"},
+       {"basic_auth", web_config.basic_auth_users.empty() ? "false" : "true"},
        {"collectors", collectors},
        {"version", Version()}});
 

@@ -23,7 +23,7 @@ seed() {
 }
 
 rm -rf "$out"
-mkdir -p "$out"/{kmsg_fuzzer,oom_message_fuzzer,proc_files_fuzzer,kmsg_state_fuzzer,cgroup_fuzzer,proc_pid_fuzzer}
+mkdir -p "$out"/{kmsg_fuzzer,oom_message_fuzzer,proc_files_fuzzer,kmsg_state_fuzzer,cgroup_fuzzer,proc_pid_fuzzer,web_config_fuzzer}
 
 # kmsg_fuzzer: every log whole, and cut in runs of 8 lines (short inputs
 # fuzz faster).
@@ -105,6 +105,18 @@ done < <(find "$fixtures" -type f \( -name memory.events -o -name memory.oom_con
 while IFS= read -r file; do
   { printf '\x03'; cat "$file"; } | seed cgroup_fuzzer
 done < <(find "$fixtures" -type f \( -name memory.max -o -name memory.limit_in_bytes -o -name memory.failcnt \) | LC_ALL=C sort | head -40)
+
+# web_config_fuzzer: the shapes of a web config, valid and not (a bcrypt
+# hash of cost 4).
+hash='$2b$04$2EGB5rMFeRn/upHTxnsI8u1QPtzLExdque5XxkzKkPrzCMTejn1si'
+printf 'tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n' | seed web_config_fuzzer
+printf 'tls_server_config:\n  cert_file: a.crt\n  key_file: /k\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  min_version: TLS13\n  max_version: TLS13\n' |
+  seed web_config_fuzzer
+printf 'basic_auth_users:\n  prometheus: %s\n  "b c": '"'"'%s'"'"'\n' "$hash" "$hash" | seed web_config_fuzzer
+printf 'http_server_config:\n  http2: false\nbasic_auth_users: ~\n' | seed web_config_fuzzer
+printf '{tls_server_config: {cert_file: a, key_file: b}, basic_auth_users: {u: "%s"}}\n' "$hash" |
+  seed web_config_fuzzer
+printf 'x: &a {k: v}\ny: *a\n---\nz: 1\n' | seed web_config_fuzzer
 
 for dir in "$out"/*/; do
   echo "seeds: $(basename "$dir"): $(find "$dir" -type f | wc -l) files"

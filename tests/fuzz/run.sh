@@ -46,6 +46,7 @@ for target in "${targets[@]}"; do
   case $target in
     kmsg_fuzzer | oom_message_fuzzer) dict=(-dict=tests/fuzz/kernel_log.dict) ;;
     kmsg_state_fuzzer) dict=(-dict=tests/fuzz/kmsg_state.dict) ;;
+    web_config_fuzzer) dict=(-dict=tests/fuzz/web_config.dict) ;;
   esac
   status=0
   "$dir/$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 \

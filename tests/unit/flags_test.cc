@@ -237,5 +237,33 @@ TEST(FlagsTest, UsageListsEveryFlagAndCollector) {
   }
 }
 
+TEST(FlagsTest, WebSecurityAndLimits) {
+  absl::StatusOr<Flags> defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->web_config_file, "");
+  EXPECT_EQ(defaults->max_connections, 8u);
+  EXPECT_EQ(defaults->request_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(defaults->max_header_bytes, 16384u);
+
+  absl::StatusOr<Flags> flags =
+      Parse({"--web.config.file=/etc/oom/web.yml", "--web.max-connections", "2",
+             "--web.request-timeout=1500ms", "--web.max-header-bytes=4096"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->web_config_file, "/etc/oom/web.yml");
+  EXPECT_EQ(flags->max_connections, 2u);
+  EXPECT_EQ(flags->request_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(flags->max_header_bytes, 4096u);
+
+  EXPECT_THAT(ErrorOf({"--web.request-timeout=50ms"}),
+              HasSubstr("--web.request-timeout: \"50ms\" is not a duration "
+                        "from 100ms to 10m"));
+  EXPECT_THAT(ErrorOf({"--web.request-timeout=1h"}),
+              HasSubstr("--web.request-timeout"));
+  EXPECT_THAT(ErrorOf({"--web.max-connections=0"}),
+              HasSubstr("--web.max-connections: \"0\" is not a number"));
+  EXPECT_THAT(ErrorOf({"--web.max-header-bytes=100"}),
+              HasSubstr("--web.max-header-bytes: \"100\" is below 1024"));
+}
+
 }  // namespace
 }  // namespace oom

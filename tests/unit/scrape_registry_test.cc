@@ -1,9 +1,12 @@
 #include "collectors/scrape_registry.h"
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collectors/util/log.h"
@@ -166,6 +169,84 @@ TEST(BuildScrapeRegistryTest, BuildsTheNamedCollectors) {
       1);
   EXPECT_EQ(Find(families, "oom_kernel_kills_total", {}), 1);
   EXPECT_THAT(BuildScrapeRegistry({}, config)->Statuses(), SizeIs(0));
+}
+
+// Counts its runs; blocks until released so that callers pile up.
+class GateCollector : public Collector {
+ public:
+  GateCollector(std::atomic<int>* runs, std::atomic<bool>* open)
+      : runs_(runs), open_(open) {}
+  absl::Status Collect(MetricSink& sink) override {
+    runs_->fetch_add(1);
+    while (!open_->load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    sink.Add(kValue, 7, {{"from", "gate"}});
+    return absl::OkStatus();
+  }
+
+ private:
+  std::atomic<int>* runs_;
+  std::atomic<bool>* open_;
+};
+
+TEST(ScrapeRegistrySingleFlightTest, CallersDuringARunShareIt) {
+  std::atomic<int> runs{0};
+  std::atomic<bool> open{false};
+  ScrapeRegistry registry;
+  registry.Add("gate", std::make_unique<GateCollector>(&runs, &open));
+  constexpr int kCallers = 8;
+  std::vector<std::vector<prometheus::MetricFamily>> results(kCallers);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { results[0] = registry.Collect(); });
+  while (runs.load() == 0) std::this_thread::yield();  // the run is in flight
+  for (int i = 1; i < kCallers; ++i) {
+    threads.emplace_back([&, i] { results[i] = registry.Collect(); });
+  }
+  // The callers that came while the gate was shut all wait for that run.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  open = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(registry.runs(), 1u);
+  for (const auto& families : results) {
+    EXPECT_EQ(Find(families, "test_value", {{"from", "gate"}}), 7);
+  }
+  // A call after the run ended runs the collectors again.
+  registry.Collect();
+  EXPECT_EQ(runs.load(), 2);
+}
+
+TEST(ScrapeRegistrySingleFlightTest, AMarkedScrapeTakesARunThatEndedAfterIt) {
+  std::atomic<int> runs{0};
+  std::atomic<bool> open{true};
+  ScrapeRegistry registry;
+  registry.Add("gate", std::make_unique<GateCollector>(&runs, &open));
+  // As prometheus-cpp does it: a scrape arrives (the mark), waits behind
+  // another scrape's run, then calls Collect: that run is fresh enough.
+  std::atomic<bool> marked{false};
+  std::atomic<bool> ran{false};
+  std::thread waiting([&] {
+    registry.MarkScrapeArrival();
+    marked = true;
+    while (!ran.load()) std::this_thread::yield();
+    registry.Collect();
+  });
+  while (!marked.load()) std::this_thread::yield();
+  registry.Collect();  // the other scrape's run
+  ran = true;
+  waiting.join();
+  EXPECT_EQ(runs.load(), 1);
+  // A scrape that arrives after the run ended gets a run of its own.
+  std::thread late([&] {
+    registry.MarkScrapeArrival();
+    registry.Collect();
+  });
+  late.join();
+  EXPECT_EQ(runs.load(), 2);
+  // So does an unmarked call.
+  registry.Collect();
+  EXPECT_EQ(runs.load(), 3);
 }
 
 }  // namespace
