@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -37,6 +38,18 @@ absl::StatusOr<std::optional<uint64_t>> ParseCgroupLimit(
   return std::optional<uint64_t>(*bytes);
 }
 
+namespace {
+
+// The kernel keeps these counts in a long: more is not a count.
+constexpr uint64_t kMaxCount = uint64_t{INT64_MAX};
+
+absl::Status TooLarge(std::string_view name) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("count of \"", ToAbsl(name), "\" out of range"));
+}
+
+}  // namespace
+
 absl::StatusOr<CgroupEventCounts> ParseCgroupEventCounts(
     std::string_view text) {
   absl::StatusOr<Vmstat> parsed = ParseVmstat(text);
@@ -44,6 +57,7 @@ absl::StatusOr<CgroupEventCounts> ParseCgroupEventCounts(
   CgroupEventCounts counts = kNoCgroupEvents;
   for (std::size_t i = 0; i < kCgroupEvents; ++i) {
     if (std::optional<uint64_t> count = parsed->Get(kCgroupEventNames[i])) {
+      if (*count > kMaxCount) return TooLarge(kCgroupEventNames[i]);
       counts[i] = static_cast<int64_t>(*count);
     }
   }
@@ -180,6 +194,9 @@ absl::StatusOr<CgroupEvents> ReadCgroupEvents(CgroupDir& dir, bool v2) {
       return Malformed(dir, "memory.oom_control", parsed.status());
     }
     if (std::optional<uint64_t> kills = parsed->Get("oom_kill")) {
+      if (*kills > kMaxCount) {
+        return Malformed(dir, "memory.oom_control", TooLarge("oom_kill"));
+      }
       events.local[kCgroupEventOomKill] = static_cast<int64_t>(*kills);
     }
     events.under_oom = parsed->Get("under_oom");
@@ -190,6 +207,9 @@ absl::StatusOr<CgroupEvents> ReadCgroupEvents(CgroupDir& dir, bool v2) {
   if (*failcnt) {
     absl::StatusOr<uint64_t> count = ParseCgroupBytes(**failcnt);
     if (!count.ok()) return Malformed(dir, "memory.failcnt", count.status());
+    if (*count > kMaxCount) {
+      return Malformed(dir, "memory.failcnt", TooLarge("failcnt"));
+    }
     events.local[kCgroupEventMax] = static_cast<int64_t>(*count);
   }
   return events;
