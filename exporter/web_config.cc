@@ -315,6 +315,17 @@ bool IsBcryptHash(std::string_view hash) {
   return true;
 }
 
+namespace {
+
+// What libyaml said about a document it could not load.
+absl::Status NotYaml(const yaml_parser_t& parser) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("line ", parser.problem_mark.line + 1, ": not valid YAML: ",
+                   parser.problem != nullptr ? parser.problem : "error"));
+}
+
+}  // namespace
+
 absl::StatusOr<WebConfig> ParseWebConfig(std::string_view yaml,
                                          std::string_view base_dir) {
   Parser parser;
@@ -323,9 +334,7 @@ absl::StatusOr<WebConfig> ParseWebConfig(std::string_view yaml,
       yaml.size());
   Document document;
   if (!yaml_parser_load(&parser.parser, &document.doc)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "line ", parser.parser.problem_mark.line + 1, ": not valid YAML: ",
-        parser.parser.problem != nullptr ? parser.parser.problem : "error"));
+    return NotYaml(parser.parser);
   }
   document.loaded = true;
   WebConfig config;
@@ -334,9 +343,7 @@ absl::StatusOr<WebConfig> ParseWebConfig(std::string_view yaml,
 
   Document second;
   if (!yaml_parser_load(&parser.parser, &second.doc)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "line ", parser.parser.problem_mark.line + 1, ": not valid YAML: ",
-        parser.parser.problem != nullptr ? parser.parser.problem : "error"));
+    return NotYaml(parser.parser);
   }
   second.loaded = true;
   if (yaml_document_get_root_node(&second.doc) != nullptr) {

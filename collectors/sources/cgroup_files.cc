@@ -1,6 +1,5 @@
 #include "collectors/sources/cgroup_files.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -151,23 +150,8 @@ absl::StatusOr<std::optional<std::string_view>> CgroupDir::Read(
 }
 
 absl::StatusOr<std::vector<std::string>> CgroupDir::Children() {
-  std::vector<std::string> children;
-  if (links_ == 2) return children;
-  int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return PathError(errno, path_);
-  DIR* handle = ::fdopendir(fd);
-  if (handle == nullptr) {
-    int error = errno;
-    ::close(fd);
-    return PathError(error, path_);
-  }
-  while (dirent* entry = ::readdir(handle)) {
-    std::string_view name = entry->d_name;
-    if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
-    children.emplace_back(name);
-  }
-  ::closedir(handle);
-  return children;
+  if (links_ == 2) return std::vector<std::string>();
+  return ListSubdirectoriesAt(fd_, path_);
 }
 
 absl::StatusOr<CgroupEvents> ReadCgroupEvents(CgroupDir& dir, bool v2) {

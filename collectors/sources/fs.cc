@@ -73,10 +73,18 @@ bool IsAbsent(const absl::Status& status) {
   return absl::IsNotFound(status) || absl::IsUnimplemented(status);
 }
 
-std::vector<std::string> ListSubdirectories(const std::string& dir) {
+absl::StatusOr<std::vector<std::string>> ListSubdirectoriesAt(
+    int dir_fd, const std::string& path) {
   std::vector<std::string> children;
-  DIR* handle = ::opendir(dir.c_str());
-  if (handle == nullptr) return children;
+  // fdopendir() takes the descriptor over: give it a copy of its own.
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, path);
+  DIR* handle = ::fdopendir(fd);
+  if (handle == nullptr) {
+    int error = errno;
+    ::close(fd);
+    return ErrnoStatus(error, path);
+  }
   while (dirent* entry = ::readdir(handle)) {
     std::string_view name = entry->d_name;
     if (name == "." || name == ".." || entry->d_type != DT_DIR) continue;
@@ -84,6 +92,15 @@ std::vector<std::string> ListSubdirectories(const std::string& dir) {
   }
   ::closedir(handle);
   return children;
+}
+
+std::vector<std::string> ListSubdirectories(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return {};
+  absl::StatusOr<std::vector<std::string>> children =
+      ListSubdirectoriesAt(fd, dir);
+  ::close(fd);
+  return children.ok() ? *std::move(children) : std::vector<std::string>();
 }
 
 }  // namespace oom

@@ -46,6 +46,11 @@ absl::StatusOr<std::string> ReadFile(
 // readable). Cgroup trees are walked with it.
 std::vector<std::string> ListSubdirectories(const std::string& dir);
 
+// The same for the directory open as `dir_fd` (which stays open and owned by
+// the caller), with errors as ReadFile gives them, naming `path`.
+absl::StatusOr<std::vector<std::string>> ListSubdirectoriesAt(
+    int dir_fd, const std::string& path);
+
 // True when `status` means "the kernel does not offer this": NotFound or
 // Unimplemented. Collectors export no series for such a source and do not
 // count it as a failure.

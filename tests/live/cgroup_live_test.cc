@@ -26,15 +26,12 @@ namespace oom {
 namespace {
 
 using ::oom::testing::FindValue;
-using ::oom::testing::Flatten;
 using ::oom::testing::MemoryCgroup;
 using ::oom::testing::Sample;
 using Clock = std::chrono::steady_clock;
 
 std::vector<Sample> Scrape(CgroupCollector& collector) {
-  MetricSink sink;
-  EXPECT_TRUE(collector.Collect(sink).ok());
-  return Flatten(sink.TakeFamilies());
+  return ::oom::testing::CollectSamples(collector);
 }
 
 std::optional<double> Kills(const std::vector<Sample>& samples,

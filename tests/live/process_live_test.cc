@@ -39,7 +39,6 @@ namespace oom {
 namespace {
 
 using ::oom::testing::FindValue;
-using ::oom::testing::Flatten;
 using ::oom::testing::MemoryCgroup;
 using ::oom::testing::Sample;
 
@@ -172,10 +171,7 @@ bool KernelAtLeast(int major, int minor) {
 }
 
 std::vector<Sample> Collect(ProcessCollector& collector) {
-  MetricSink sink;
-  absl::Status status = collector.Collect(sink);
-  EXPECT_TRUE(status.ok()) << status;
-  return Flatten(sink.TakeFamilies());
+  return ::oom::testing::CollectSamples(collector);
 }
 
 uint64_t TotalPages() {

@@ -1,5 +1,7 @@
 #include "tests/support/samples.h"
 
+#include "gtest/gtest.h"
+
 namespace oom::testing {
 
 std::vector<Sample> Flatten(
@@ -50,6 +52,17 @@ int CountSamples(const std::vector<Sample>& samples, const std::string& name) {
   int n = 0;
   for (const Sample& sample : samples) n += sample.name == name;
   return n;
+}
+
+std::vector<Sample> CollectSamples(Collector& collector, absl::Status* status) {
+  MetricSink sink;
+  absl::Status result = collector.Collect(sink);
+  if (status != nullptr) {
+    *status = result;
+  } else {
+    EXPECT_TRUE(result.ok()) << result;
+  }
+  return Flatten(sink.TakeFamilies());
 }
 
 }  // namespace oom::testing

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "collectors/collector.h"
 #include "collectors/metric_sink.h"
 #include "prometheus/metric_family.h"
 
@@ -21,6 +23,12 @@ struct Sample {
 
 std::vector<Sample> Flatten(
     const std::vector<prometheus::MetricFamily>& families);
+
+// Runs one Collect() of `collector` and flattens what it added. With
+// `status`, the collector's status is stored there for the caller to check;
+// without, a failure fails the test.
+std::vector<Sample> CollectSamples(Collector& collector,
+                                   absl::Status* status = nullptr);
 
 // The value of the first sample `name` whose labels include all of `labels`.
 std::optional<double> FindValue(const std::vector<Sample>& samples,

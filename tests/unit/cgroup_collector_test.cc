@@ -39,11 +39,7 @@ std::vector<Sample> Collect(const std::string& fixture,
   roots.procfs = fixture + "/proc";
   roots.sysfs = fixture + "/sys";
   CgroupCollector collector(roots, options);
-  MetricSink sink;
-  absl::Status result = collector.Collect(sink);
-  EXPECT_TRUE(result.ok()) << result;
-  if (status != nullptr) *status = result;
-  return Flatten(sink.TakeFamilies());
+  return ::oom::testing::CollectSamples(collector, status);
 }
 
 std::optional<double> Value(const std::vector<Sample>& samples,

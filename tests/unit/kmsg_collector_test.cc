@@ -28,7 +28,6 @@ namespace {
 
 using ::oom::testing::CountSamples;
 using ::oom::testing::FindValue;
-using ::oom::testing::Flatten;
 using ::oom::testing::ReadSourceFile;
 using ::oom::testing::Sample;
 using ::oom::testing::TempTree;
@@ -60,10 +59,7 @@ std::string KillRecords(uint64_t first_sequence, int pid,
 
 std::vector<Sample> Collect(KmsgCollector& collector,
                             absl::Status* status = nullptr) {
-  MetricSink sink;
-  absl::Status result = collector.Collect(sink);
-  if (status != nullptr) *status = result;
-  return Flatten(sink.TakeFamilies());
+  return ::oom::testing::CollectSamples(collector, status);
 }
 
 std::optional<double> Value(const std::vector<Sample>& samples,

@@ -23,7 +23,6 @@ namespace {
 
 using ::oom::testing::CountSamples;
 using ::oom::testing::FindValue;
-using ::oom::testing::Flatten;
 using ::oom::testing::Sample;
 using ::oom::testing::SourcePath;
 using ::oom::testing::TempTree;
@@ -32,14 +31,7 @@ using ::testing::UnorderedElementsAreArray;
 
 std::vector<Sample> CollectOnce(ProcessCollector& collector,
                                 absl::Status* status = nullptr) {
-  MetricSink sink;
-  absl::Status result = collector.Collect(sink);
-  if (status != nullptr) {
-    *status = result;
-  } else {
-    EXPECT_TRUE(result.ok()) << result;
-  }
-  return Flatten(sink.TakeFamilies());
+  return ::oom::testing::CollectSamples(collector, status);
 }
 
 // The pid labels of oom_process_score samples.
