@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "collectors/util/log.h"
 #include "collectors/util/version.h"
+#include "exporter/connection_gate.h"
 #include "exporter/listen_address.h"
 #include "exporter/tls.h"
 #include "prometheus/exposer.h"
@@ -149,7 +150,11 @@ absl::Status HttpServer::ConfigureTls(void* ssl_ctx) const {
 }
 
 HttpServer::~HttpServer() {
+  // Off the listening socket before civetweb closes it, lest the gate catch
+  // a later descriptor of the same number.
+  if (gate_ != nullptr) gate_->Uninstall();
   exposer_.reset();  // Stops civetweb and waits for in-flight requests.
+  gate_.reset();
   std::lock_guard<std::mutex> lock(g_servers_mu);
   Servers().erase(context_);
 }
@@ -204,7 +209,30 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
                                         options.telemetry_path);
   std::vector<int> bound = server->exposer_->GetListeningPorts();
   server->port_ = bound.empty() ? 0 : bound.front();
+
+  // Slow clients wait in the gate, not in civetweb's workers.
+  if (!options.connection_gate) return server;
+  ConnectionGateOptions gate_options;
+  gate_options.timeout = options.request_timeout;
+  gate_options.max_header_bytes = options.max_header_bytes;
+  gate_options.tls = tls;
+  absl::StatusOr<int> listener =
+      ConnectionGate::FindListeningSocket(server->port_);
+  absl::StatusOr<std::shared_ptr<ConnectionGate>> gate =
+      listener.ok() ? ConnectionGate::Install(*listener, gate_options)
+                    : listener.status();
+  if (gate.ok()) {
+    server->gate_ = *std::move(gate);
+  } else {
+    Log(LogLevel::kWarn,
+        "slow clients can hold civetweb's workers: no connection gate",
+        {{"err", std::string(gate.status().message())}});
+  }
   return server;
+}
+
+ConnectionGateStats HttpServer::gate_stats() const {
+  return gate_ != nullptr ? gate_->stats() : ConnectionGateStats();
 }
 
 int HttpServer::HandleRequest(mg_connection* conn) {

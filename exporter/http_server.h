@@ -16,7 +16,9 @@
 // exporter/tls.h for how TLS works on Debian's civetweb). Limits: at most
 // `max_connections` requests are served at once (more wait in civetweb's
 // queue), a request must arrive whole within `request_timeout`, and its
-// header may take at most `max_header_bytes`.
+// header may take at most `max_header_bytes`. Until a connection's request
+// has arrived it waits in a ConnectionGate, not in a worker: slow clients
+// cannot starve the scrapes (exporter/connection_gate.h).
 
 #include <chrono>
 #include <cstddef>
@@ -27,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "collectors/scrape_registry.h"
 #include "exporter/basic_auth.h"
+#include "exporter/connection_gate.h"
 #include "exporter/web_config.h"
 
 struct mg_connection;
@@ -45,6 +48,10 @@ struct HttpServerOptions {
   int max_connections = 8;  // civetweb worker threads
   std::chrono::milliseconds request_timeout{10000};
   std::size_t max_header_bytes = 16384;  // civetweb's max_request_size
+  // Hold connections in a ConnectionGate until their request has arrived
+  // (exporter/connection_gate.h); off only to show in tests what it
+  // prevents.
+  bool connection_gate = true;
 };
 
 class HttpServer {
@@ -61,6 +68,9 @@ class HttpServer {
 
   // The port bound (the kernel's choice when the address asked for port 0).
   int port() const { return port_; }
+
+  // What the connection gate has done; all zero without a gate.
+  ConnectionGateStats gate_stats() const;
 
   // Answers one request unless it is a GET for the telemetry path; returns
   // the HTTP status sent, or 0 to let the Exposer answer. Public for the
@@ -82,6 +92,7 @@ class HttpServer {
   std::vector<HttpRoute> routes_;
   std::unique_ptr<BasicAuth> auth_;  // null: no authentication
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<ConnectionGate> gate_;  // null if it could not be put up
   const mg_context* context_ = nullptr;
   int port_ = 0;
 };

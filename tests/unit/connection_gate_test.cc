@@ -1,0 +1,330 @@
+// The connection gate: first on its own, with a listening socket and the
+// program's interposed poll() and accept() called as civetweb's master
+// thread calls them; then in the HTTP server, where slow clients must not
+// starve a scrape, with a control server without the gate that they do
+// starve. Assertions are on statuses and counts; the only clocks are the
+// gate's own timeout and generous client timeouts.
+
+#include "exporter/connection_gate.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "exporter/http_server.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/http_client.h"
+
+namespace oom {
+namespace {
+
+using ::oom::testing::HttpRequest;
+using ::oom::testing::HttpResponse;
+
+// A connected client socket to 127.0.0.1:port, or -1.
+int Connect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void SendAll(int fd, const std::string& data) {
+  ASSERT_EQ(::send(fd, data.data(), data.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(data.size()));
+}
+
+// True when the server has closed `fd` (EOF or reset), waiting up to
+// `timeout_ms` for it.
+bool ClosedByServer(int fd, int timeout_ms) {
+  pollfd p = {fd, POLLIN, 0};
+  if (::poll(&p, 1, timeout_ms) <= 0) return false;
+  char c;
+  return ::recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+class GateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
+                     sizeof(address)),
+              0);
+    ASSERT_EQ(::listen(listen_fd_, 64), 0);
+    socklen_t len = sizeof(address);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &len);
+    port_ = ntohs(address.sin_port);
+  }
+  void TearDown() override {
+    if (gate_ != nullptr) gate_->Uninstall();
+    gate_.reset();
+    for (int fd : clients_) ::close(fd);
+    for (int fd : admitted_) ::close(fd);
+    ::close(listen_fd_);
+  }
+
+  void Install(ConnectionGateOptions options) {
+    absl::StatusOr<int> found = ConnectionGate::FindListeningSocket(port_);
+    ASSERT_TRUE(found.ok()) << found.status();
+    ASSERT_EQ(*found, listen_fd_);
+    absl::StatusOr<std::shared_ptr<ConnectionGate>> gate =
+        ConnectionGate::Install(listen_fd_, options);
+    ASSERT_TRUE(gate.ok()) << gate.status();
+    gate_ = *gate;
+  }
+
+  int NewClient() {
+    int fd = Connect(port_);
+    EXPECT_GE(fd, 0);
+    clients_.push_back(fd);
+    return fd;
+  }
+
+  // One round of civetweb's master thread: poll() the listener, and on
+  // POLLIN accept(). Returns the admitted descriptor, or -1.
+  int MasterRound(int poll_ms) {
+    pollfd p = {listen_fd_, POLLIN | POLLERR, 0};
+    if (::poll(&p, 1, poll_ms) <= 0 || !(p.revents & POLLIN)) return -1;
+    sockaddr_in peer = {};
+    socklen_t len = sizeof(peer);
+    int fd = ::accept(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len);
+    if (fd >= 0) {
+      admitted_.push_back(fd);
+      EXPECT_EQ(peer.sin_family, AF_INET);
+      EXPECT_EQ(ntohl(peer.sin_addr.s_addr), INADDR_LOOPBACK);
+    }
+    return fd;
+  }
+
+  // Master rounds until one admits a connection or `rounds` have passed.
+  int AdmitWithin(int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+      int fd = MasterRound(100);
+      if (fd >= 0) return fd;
+    }
+    return -1;
+  }
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::shared_ptr<ConnectionGate> gate_;
+  std::vector<int> clients_;
+  std::vector<int> admitted_;
+};
+
+TEST_F(GateTest, AWholeRequestIsAdmittedUnread) {
+  Install({});
+  int client = NewClient();
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  SendAll(client, request);
+  int fd = AdmitWithin(20);
+  ASSERT_GE(fd, 0);
+  // The gate only peeked: civetweb reads the request whole, from a
+  // blocking socket as accept() gives.
+  EXPECT_EQ(::fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+  std::string got(request.size(), '\0');
+  EXPECT_EQ(::recv(fd, got.data(), got.size(), MSG_WAITALL),
+            static_cast<ssize_t>(request.size()));
+  EXPECT_EQ(got, request);
+  ConnectionGateStats stats = gate_->stats();
+  EXPECT_EQ(stats.accepted, 1u);
+  EXPECT_EQ(stats.admitted, 1u);
+}
+
+TEST_F(GateTest, AHalfRequestWaitsInTheGateUntilItIsWhole) {
+  Install({});
+  int client = NewClient();
+  SendAll(client, "GET /metrics HTTP/1.1\r\nHo");
+  EXPECT_EQ(AdmitWithin(3), -1);
+  EXPECT_EQ(gate_->pending(), 1u);
+  EXPECT_EQ(gate_->stats().admitted, 0u);
+  SendAll(client, "st: x\n\n");  // bare line feeds end a head too
+  EXPECT_GE(AdmitWithin(20), 0);
+  EXPECT_EQ(gate_->pending(), 0u);
+}
+
+TEST_F(GateTest, SilentAndSlowClientsAreClosedAtTheTimeout) {
+  ConnectionGateOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  Install(options);
+  int silent = NewClient();
+  int slow = NewClient();
+  SendAll(slow, "GET / HTTP/1.1\r\n");
+  for (int i = 0; i < 50 && gate_->stats().timed_out < 2; ++i) {
+    EXPECT_EQ(MasterRound(100), -1);
+  }
+  EXPECT_EQ(gate_->stats().timed_out, 2u);
+  EXPECT_EQ(gate_->pending(), 0u);
+  EXPECT_TRUE(ClosedByServer(silent, 1000));
+  EXPECT_TRUE(ClosedByServer(slow, 1000));
+}
+
+TEST_F(GateTest, AClientThatHangsUpEarlyIsDropped) {
+  Install({});
+  int client = NewClient();
+  SendAll(client, "GET / HTTP/1.1\r\n");
+  EXPECT_EQ(AdmitWithin(2), -1);
+  ::shutdown(client, SHUT_WR);
+  for (int i = 0; i < 20 && gate_->stats().abandoned == 0; ++i) {
+    EXPECT_EQ(MasterRound(100), -1);
+  }
+  EXPECT_EQ(gate_->stats().abandoned, 1u);
+  EXPECT_EQ(gate_->stats().admitted, 0u);
+}
+
+TEST_F(GateTest, PastTheLimitTheOldestWaitingConnectionIsClosed) {
+  ConnectionGateOptions options;
+  options.max_pending = 3;
+  Install(options);
+  std::vector<int> clients;
+  for (int i = 0; i < 5; ++i) clients.push_back(NewClient());
+  EXPECT_EQ(AdmitWithin(3), -1);
+  EXPECT_EQ(gate_->stats().evicted, 2u);
+  EXPECT_EQ(gate_->pending(), 3u);
+  EXPECT_TRUE(ClosedByServer(clients[0], 1000));
+  EXPECT_TRUE(ClosedByServer(clients[1], 1000));
+  EXPECT_FALSE(ClosedByServer(clients[4], 100));
+  // The newest, once whole, still gets through.
+  SendAll(clients[4], "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_GE(AdmitWithin(20), 0);
+}
+
+TEST_F(GateTest, AnOversizedHeadIsAdmittedForCivetwebToRefuse) {
+  ConnectionGateOptions options;
+  options.max_header_bytes = 1024;
+  Install(options);
+  int client = NewClient();
+  SendAll(client, "GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a'));
+  EXPECT_GE(AdmitWithin(20), 0);
+}
+
+TEST_F(GateTest, TlsWaitsForTheWholeFirstRecord) {
+  ConnectionGateOptions options;
+  options.tls = true;
+  Install(options);
+  // A handshake record header announcing 100 bytes, then 60 of them.
+  std::string record = {22, 3, 1, 0, 100};
+  int client = NewClient();
+  SendAll(client, record + std::string(60, 'x'));
+  EXPECT_EQ(AdmitWithin(3), -1);
+  SendAll(client, std::string(40, 'x'));
+  EXPECT_GE(AdmitWithin(20), 0);
+  // Plain HTTP to the TLS port goes on at once, for civetweb to refuse.
+  int plain = NewClient();
+  SendAll(plain, "G");
+  EXPECT_GE(AdmitWithin(20), 0);
+}
+
+TEST_F(GateTest, OtherDescriptorsAndUninstalledSocketsGoToLibc) {
+  Install({});
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  pollfd p = {fds[0], POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 1000), 1);
+  EXPECT_TRUE(p.revents & POLLIN);
+  ::close(fds[0]);
+  ::close(fds[1]);
+
+  gate_->Uninstall();
+  gate_.reset();
+  NewClient();  // says nothing: libc's accept() takes it all the same
+  pollfd listener = {listen_fd_, POLLIN, 0};
+  ASSERT_EQ(::poll(&listener, 1, 5000), 1);
+  int fd = ::accept(listen_fd_, nullptr, nullptr);
+  EXPECT_GE(fd, 0);
+  if (fd >= 0) ::close(fd);
+}
+
+// ---- In the HTTP server ----------------------------------------------------
+
+class NullCollector : public Collector {
+ public:
+  absl::Status Collect(MetricSink&) override { return absl::OkStatus(); }
+};
+
+constexpr int kWorkers = 2;
+constexpr int kSlowClients = 100;
+
+std::unique_ptr<HttpServer> StartServer(bool gate) {
+  auto registry = std::make_shared<ScrapeRegistry>();
+  registry->Add("null", std::make_unique<NullCollector>());
+  HttpServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.max_connections = kWorkers;
+  options.request_timeout = std::chrono::seconds(30);
+  options.connection_gate = gate;
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(options, registry);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+// Opens `kSlowClients` connections to `port`: half send nothing, half send
+// the start of a request.
+std::vector<int> HoldSlowConnections(int port) {
+  std::vector<int> fds;
+  for (int i = 0; i < kSlowClients; ++i) {
+    int fd = Connect(port);
+    EXPECT_GE(fd, 0);
+    if (fd < 0) continue;
+    if (i % 2 == 1) SendAll(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+TEST(HttpServerGateTest, SlowClientsDoNotStarveAScrape) {
+  std::unique_ptr<HttpServer> server = StartServer(true);
+  ASSERT_NE(server, nullptr);
+  std::vector<int> slow = HoldSlowConnections(server->port());
+  for (int round = 0; round < 5; ++round) {
+    HttpResponse response = HttpRequest(server->port(), "GET", "/metrics");
+    EXPECT_EQ(response.status, 200) << response.error;
+    EXPECT_THAT(response.body, ::testing::HasSubstr("oom_scrape_collector"));
+    for (std::size_t i = 1; i < slow.size(); i += 2) SendAll(slow[i], "X");
+  }
+  // Served while every slow client still held its connection.
+  int closed = 0;
+  for (int fd : slow) closed += ClosedByServer(fd, 0);
+  EXPECT_EQ(closed, 0);
+  EXPECT_EQ(server->gate_stats().admitted, 5u);
+  EXPECT_GE(server->gate_stats().accepted, 5u + kSlowClients);
+  for (int fd : slow) ::close(fd);
+}
+
+TEST(HttpServerGateTest, WithoutTheGateTheSameClientsStarveIt) {
+  // The control: civetweb alone gives each slow client a worker, for up to
+  // the 30 s request timeout.
+  std::unique_ptr<HttpServer> server = StartServer(false);
+  ASSERT_NE(server, nullptr);
+  std::vector<int> slow = HoldSlowConnections(server->port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string answer = ::oom::testing::SendRaw(
+      server->port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+  EXPECT_EQ(answer, "");
+  for (int fd : slow) ::close(fd);
+}
+
+}  // namespace
+}  // namespace oom
