@@ -136,17 +136,16 @@ HttpServer::HttpServer(HttpServerOptions options,
                        std::shared_ptr<ScrapeRegistry> registry)
     : options_(std::move(options)),
       registry_(std::move(registry)),
-      routes_(registry_->Routes()) {
-  if (!options_.web_config.basic_auth_users.empty()) {
-    auth_ = std::make_unique<BasicAuth>(options_.web_config.basic_auth_users);
-  }
-}
+      routes_(registry_->Routes()) {}
 
 absl::Status HttpServer::ConfigureTls(void* ssl_ctx) const {
   if (!options_.web_config.tls) {
     return absl::InternalError("TLS asked for without tls_server_config");
   }
-  return oom::ConfigureTls(ssl_ctx, *options_.web_config.tls);
+  absl::Status status = oom::ConfigureTls(ssl_ctx, *options_.web_config.tls);
+  // From then on each handshake takes the TLS settings in force.
+  if (status.ok()) FollowTlsSource(ssl_ctx, web_.get());
+  return status;
 }
 
 HttpServer::~HttpServer() {
@@ -169,6 +168,13 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   bool tls = options.web_config.tls.has_value();
   std::unique_ptr<HttpServer> server(
       new HttpServer(options, std::move(registry)));
+  absl::StatusOr<std::unique_ptr<WebConfigReloader>> web =
+      WebConfigReloader::Create(options.web_config_file, options.web_config);
+  if (!web.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot set TLS up: ", web.status().message()));
+  }
+  server->web_ = *std::move(web);
   CivetCallbacks callbacks;
   callbacks.init_context = OnInitContext;
   callbacks.log_message = OnLogMessage;
@@ -247,9 +253,10 @@ int HttpServer::HandleRequest(mg_connection* conn) {
                 "405 method not allowed: use GET or HEAD\n", false,
                 "Allow: GET, HEAD\r\n");
   }
-  if (auth_ != nullptr) {
+  std::shared_ptr<const ActiveWebConfig> web = web_->Current();
+  if (web->auth != nullptr) {
     const char* authorization = mg_get_header(conn, "Authorization");
-    if (authorization == nullptr || !auth_->Allows(authorization)) {
+    if (authorization == nullptr || !web->auth->Allows(authorization)) {
       return Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8",
                   "401 unauthorized\n", head,
                   "WWW-Authenticate: Basic realm=\"oom_exporter\", "

@@ -31,6 +31,7 @@
 #include "exporter/basic_auth.h"
 #include "exporter/connection_gate.h"
 #include "exporter/web_config.h"
+#include "exporter/web_config_reloader.h"
 
 struct mg_connection;
 struct mg_context;
@@ -45,6 +46,9 @@ struct HttpServerOptions {
   std::string listen_address = ":9968";  // --web.listen-address form
   std::string telemetry_path = "/metrics";
   WebConfig web_config;
+  // The file web_config was read from: re-read when it (or a TLS file it
+  // names) changes (exporter/web_config_reloader.h). Empty: never.
+  std::string web_config_file;
   int max_connections = 8;  // civetweb worker threads
   std::chrono::milliseconds request_timeout{10000};
   std::size_t max_header_bytes = 16384;  // civetweb's max_request_size
@@ -90,7 +94,7 @@ class HttpServer {
   HttpServerOptions options_;
   std::shared_ptr<ScrapeRegistry> registry_;
   std::vector<HttpRoute> routes_;
-  std::unique_ptr<BasicAuth> auth_;  // null: no authentication
+  std::unique_ptr<WebConfigReloader> web_;  // basic auth and TLS in force
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<ConnectionGate> gate_;  // null if it could not be put up
   const mg_context* context_ = nullptr;

@@ -111,6 +111,7 @@ int Run(int argc, char** argv) {
   options.listen_address = flags->listen_address;
   options.telemetry_path = flags->telemetry_path;
   options.web_config = web_config;
+  options.web_config_file = flags->web_config_file;
   options.max_connections = static_cast<int>(flags->max_connections);
   options.request_timeout = flags->request_timeout;
   options.max_header_bytes = flags->max_header_bytes;

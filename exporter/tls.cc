@@ -116,4 +116,65 @@ absl::Status ConfigureTls(void* ssl_ctx, const TlsServerConfig& config) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<TlsContext> NewTlsContext(const TlsServerConfig& config) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("cannot make a TLS context: ", OpenSslErrors()));
+  }
+  TlsContext owned(ctx,
+                   [](void* p) { SSL_CTX_free(static_cast<SSL_CTX*>(p)); });
+  absl::Status status = ConfigureTls(ctx, config);
+  if (!status.ok()) return status;
+  return owned;
+}
+
+namespace {
+
+// Before the version is chosen: the versions of the moment. (civetweb's
+// server-name callback, which runs later, swaps the SSL's certificate
+// settings back to its own context's; the versions stay.)
+int OnClientHello(SSL* ssl, int* alert, void* arg) {
+  TlsContext current = static_cast<TlsSource*>(arg)->CurrentTls();
+  auto* ctx = static_cast<SSL_CTX*>(current.get());
+  if (ctx == nullptr ||
+      SSL_set_min_proto_version(ssl, SSL_CTX_get_min_proto_version(ctx)) != 1 ||
+      SSL_set_max_proto_version(ssl, SSL_CTX_get_max_proto_version(ctx)) != 1) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+// After the server-name callback, before the certificate is sent: the
+// certificate, key, chain and client verification of the moment.
+int OnCertificate(SSL* ssl, void* arg) {
+  TlsContext current = static_cast<TlsSource*>(arg)->CurrentTls();
+  auto* ctx = static_cast<SSL_CTX*>(current.get());
+  if (ctx == nullptr) return 0;
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs(ctx, &chain);
+  if (SSL_use_cert_and_key(ssl, SSL_CTX_get0_certificate(ctx),
+                           SSL_CTX_get0_privatekey(ctx), chain, 1) != 1) {
+    return 0;
+  }
+  SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx),
+                 SSL_CTX_get_verify_callback(ctx));
+  if (SSL_set1_verify_cert_store(ssl, SSL_CTX_get_cert_store(ctx)) != 1) {
+    return 0;
+  }
+  STACK_OF(X509_NAME)* names = SSL_CTX_get_client_CA_list(ctx);
+  SSL_set_client_CA_list(
+      ssl, names != nullptr ? SSL_dup_CA_list(names) : sk_X509_NAME_new_null());
+  return 1;
+}
+
+}  // namespace
+
+void FollowTlsSource(void* ssl_ctx, TlsSource* source) {
+  SSL_CTX* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  SSL_CTX_set_client_hello_cb(ctx, OnClientHello, source);
+  SSL_CTX_set_cert_cb(ctx, OnCertificate, source);
+}
+
 }  // namespace oom

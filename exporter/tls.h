@@ -24,9 +24,11 @@
 //   - sets the certificate, key, versions and client verification up itself,
 //     through civetweb's init_ssl callback (ConfigureTls below).
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "exporter/web_config.h"
 
 namespace oom {
@@ -36,6 +38,25 @@ namespace oom {
 // versions, client certificate verification. Errors name the file and give
 // OpenSSL's reason.
 absl::Status ConfigureTls(void* ssl_ctx, const TlsServerConfig& config);
+
+// An SSL_CTX (as void, to keep OpenSSL's headers out) set up from `config`
+// by ConfigureTls: one version of the TLS settings, for reloads.
+using TlsContext = std::shared_ptr<void>;
+absl::StatusOr<TlsContext> NewTlsContext(const TlsServerConfig& config);
+
+// Where each handshake finds the TLS settings of the moment.
+class TlsSource {
+ public:
+  virtual ~TlsSource() = default;
+  // Never null while TLS is on.
+  virtual TlsContext CurrentTls() = 0;
+};
+
+// Hooks `ssl_ctx` (civetweb's) so that each handshake takes its versions,
+// certificate chain and key, client CA list, verification mode and store
+// from `source->CurrentTls()` at that moment: a renewed certificate is
+// served from the next connection on. `source` must outlive the context.
+void FollowTlsSource(void* ssl_ctx, TlsSource* source);
 
 }  // namespace oom
 

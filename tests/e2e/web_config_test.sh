@@ -3,8 +3,9 @@
 # certificate made now with `openssl req`, a real TLS handshake and scrape
 # with `curl --cacert` on 127.0.0.1, basic authentication with a hash from
 # `oom_exporter hash-password`, plain HTTP to the TLS port refused while the
-# exporter stays up, client certificates, and bad configs refused at start
-# (exit 2, naming the file and the key).
+# exporter stays up, client certificates, a certificate, password and client
+# CA changed under the running exporter (reloads), and bad configs refused at
+# start (exit 2, naming the file and the key).
 
 BINARY=${1:?usage: web_config_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
@@ -90,6 +91,72 @@ check "a client certificate from the CA: served" \
   test "$(curl_tls --cert "$dir/client.crt" --key "$dir/client.key" "$url/healthz")" = ok
 check "a self-signed client certificate: refused" \
   bash -c "! curl -s --max-time 10 --cacert '$dir/server.crt' --cert '$dir/server.crt' --key '$dir/server.key' '$url/healthz' | grep -q ok"
+stop_exporter
+
+# Reloads: a renewed certificate and key, a new password and a client CA
+# turned on are served without a restart; a broken config is refused and the
+# one in force kept. Files are replaced by rename, as cert-manager and
+# Kubernetes secrets do.
+mkdir -p "$dir/reload"
+cp "$dir/server.crt" "$dir/server.key" "$dir/reload/"
+cat >"$dir/reload/web.yml" <<YAML
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+basic_auth_users:
+  prometheus: $hash
+YAML
+start_exporter "${FIXTURES[@]}" "--web.config.file=$dir/reload/web.yml"
+url=https://127.0.0.1:$PORT
+code() {  # code CA USER:PASSWORD [curl flags...]: the HTTP status, 000 if none
+  local ca=$1 credentials=$2
+  shift 2
+  curl -s --max-time 10 --cacert "$ca" -u "$credentials" -o /dev/null \
+    -w '%{http_code}' "$@" "$url/healthz" || true
+}
+check "before: the first certificate and password" \
+  test "$(code "$dir/server.crt" 'prometheus:correct horse')" = 200
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/reload/new.key" \
+  -out "$dir/reload/new.crt" 2>/dev/null
+cp "$dir/reload/new.crt" "$dir/new-ca.crt"
+hash2=$(printf 'battery staple\n' | "$BINARY" hash-password --cost=4)
+mv "$dir/reload/new.key" "$dir/reload/server.key"
+mv "$dir/reload/new.crt" "$dir/reload/server.crt"
+sed "s|prometheus: .*|prometheus: $hash2|" "$dir/reload/web.yml" >"$dir/reload/web.yml.new"
+mv "$dir/reload/web.yml.new" "$dir/reload/web.yml"
+sleep 1.2  # files are looked at again at most once a second
+check "after: the renewed certificate is served" \
+  test "$(code "$dir/new-ca.crt" 'prometheus:battery staple')" = 200
+check "after: the old certificate is gone" \
+  test "$(code "$dir/server.crt" 'prometheus:battery staple')" = 000
+check "after: the old password is refused" \
+  test "$(code "$dir/new-ca.crt" 'prometheus:correct horse')" = 401
+check "the log says the web config was reloaded" \
+  grep -q 'msg="web config reloaded"' "$EXPORTER_LOG"
+# A client CA turned on: the next handshake asks for a client certificate.
+sed -i "s|  key_file: server.key|  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: $dir/ca.crt|" "$dir/reload/web.yml"
+sleep 1.2
+check "client certificates turned on: one from the CA is served" \
+  test "$(code "$dir/new-ca.crt" 'prometheus:battery staple' --cert "$dir/client.crt" --key "$dir/client.key")" = 200
+check "client certificates turned on: none is refused" \
+  test "$(code "$dir/new-ca.crt" 'prometheus:battery staple')" = 000
+# Broken: a misspelt key. Refused, logged once, the config in force kept.
+echo "  bogus_key: 1" >>"$dir/reload/web.yml"
+sleep 1.2
+for _ in 1 2 3; do code "$dir/new-ca.crt" 'prometheus:battery staple' >/dev/null; done
+check "a broken config: one error line naming the key" \
+  test "$(grep -c 'msg="web config changed but cannot be used; keeping the previous one".*bogus_key' "$EXPORTER_LOG")" = 1
+check "a broken config: the one in force still serves" \
+  test "$(code "$dir/new-ca.crt" 'prometheus:battery staple' --cert "$dir/client.crt" --key "$dir/client.key")" = 200
+# TLS off needs a restart: refused the same way.
+printf 'basic_auth_users:\n  prometheus: %s\n' "$hash2" >"$dir/reload/web.yml"
+sleep 1.2
+code "$dir/new-ca.crt" 'prometheus:battery staple' >/dev/null
+check "turning TLS off is refused until a restart" \
+  grep -q 'tls_server_config removed: turning TLS off needs a restart' "$EXPORTER_LOG"
+check "and TLS is still served" \
+  test "$(code "$dir/new-ca.crt" 'prometheus:battery staple' --cert "$dir/client.crt" --key "$dir/client.key")" = 200
 stop_exporter
 
 # Bad configs: exit 2 before listening, naming the file and the key; a key
