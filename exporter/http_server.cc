@@ -38,12 +38,21 @@ struct Starting {
   const mg_context* context = nullptr;
   std::string errors;      // what civetweb logged while starting
   std::string tls_errors;  // what setting TLS up said
+  const std::function<absl::Status()>* before_serving = nullptr;
+  absl::Status before_serving_status;
 };
 thread_local Starting* t_starting = nullptr;
 
 void OnInitContext(const mg_context* ctx) {
   if (t_starting == nullptr) return;
   t_starting->context = ctx;
+  // civetweb has bound the port and set TLS up; its master and worker
+  // threads start after this returns.
+  if (*t_starting->before_serving) {
+    t_starting->before_serving_status = (*t_starting->before_serving)();
+    // Unregistered, the server answers nothing but 503 (OnBeginRequest).
+    if (!t_starting->before_serving_status.ok()) return;
+  }
   std::lock_guard<std::mutex> lock(g_servers_mu);
   Servers()[ctx] = t_starting->server;
 }
@@ -179,6 +188,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 
   Starting starting;
   starting.server = server.get();
+  starting.before_serving = &server->options_.before_serving;
   t_starting = &starting;
   std::string failure;
   try {
@@ -189,6 +199,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   t_starting = nullptr;
   server->context_ = starting.context;
+  if (!starting.before_serving_status.ok()) {
+    return starting.before_serving_status;
+  }
   if (!starting.tls_errors.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot set TLS up: ", starting.tls_errors));

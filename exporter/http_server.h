@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,11 @@ struct HttpServerOptions {
   int max_connections = 8;  // civetweb worker threads
   std::chrono::milliseconds request_timeout{10000};
   std::size_t max_header_bytes = 16384;  // civetweb's max_request_size
+  // Runs on Start's thread once the port is bound and TLS is set up, before
+  // civetweb starts the threads that accept and answer requests (from its
+  // init_context callback). An error makes Start fail with it; until Start
+  // has stopped civetweb again, a request that slips in gets only a 503.
+  std::function<absl::Status()> before_serving;
 };
 
 class HttpServer {
