@@ -29,7 +29,9 @@ expect_exit() {
   while [[ "$1" != "--" ]]; do prefix+=("$1") && shift; done
   shift
   CHECKS=$((CHECKS + 1))
-  timeout 20 "${prefix[@]}" "$BINARY" "$@" >"$E2E_TMP/out.txt" 2>&1 || got=$?
+  # On a free port: an exporter that wrongly starts must not take 9968.
+  timeout 10 "${prefix[@]}" "$BINARY" --web.listen-address=127.0.0.1:0 "$@" \
+    >"$E2E_TMP/out.txt" 2>&1 || got=$?
   if [[ $got -ne $want ]]; then
     fail "${prefix[*]} oom_exporter $* exited $got, want $want: $(tail -n 3 "$E2E_TMP/out.txt")"
   elif ! grep -Eq -- "$pattern" "$E2E_TMP/out.txt"; then
@@ -66,6 +68,29 @@ if command -v setpriv >/dev/null; then
     grep -q 'msg="already running as the --run-as-user user" user=nobody' "$EXPORTER_LOG"
 else
   echo "skip: the non-root and capability refusals need setpriv"
+fi
+
+# --- TLS: a key only root may read, loaded before the switch ----------------
+if command -v openssl >/dev/null; then
+  tls=$E2E_TMP/tls
+  install -d -m 0700 "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$tls/server.key" \
+    -out "$tls/server.crt" 2>/dev/null
+  chmod 0600 "$tls/server.key"
+  printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' >"$tls/web.yml"
+  start_exporter --run-as-user=nobody "${FIXTURES[@]}" "--web.config.file=$tls/web.yml"
+  check "TLS with a root-only key: handshake and scrape after the switch" \
+    bash -c "curl -s --max-time 10 --cacert '$tls/server.crt' 'https://127.0.0.1:$PORT/metrics' | grep -q '^oom_kernel_kills_total 1\$'"
+  check "... and the exporter runs as nobody" \
+    grep -q 'msg="switched user: running without privileges" user=nobody' "$EXPORTER_LOG"
+  stop_exporter || true
+  if command -v setpriv >/dev/null; then
+    check "... and nobody could not have read the key itself" \
+      bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat '$tls/server.key' >/dev/null 2>&1"
+  fi
+else
+  echo "skip: no openssl to make a TLS key"
 fi
 
 # --- the switch, on the real kernel log --------------------------------------
