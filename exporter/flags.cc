@@ -46,6 +46,9 @@ constexpr StringFlag kStringFlags[] = {
     {"collector.process.include", [](Flags& f) { return &f.process_include; },
      "Comma-separated shell patterns of process names (comm) to export "
      "whatever their rank"},
+    {"run-as-user", [](Flags& f) { return &f.run_as_user; },
+     "When started as root, become this user (name or uid) once the kernel "
+     "log, the port and the TLS key are open; empty: stay"},
 };
 
 struct BoolFlag {

@@ -11,6 +11,7 @@
 //   --collector.cgroup.{max-depth,include,exclude,retention}
 //   --[no-]collector.cgroup.pod-containers
 //   --collector.process.{top-k,include}
+//   --run-as-user=USER
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
@@ -46,6 +47,7 @@ struct Flags {
   std::string cgroup_retention = "1h";
   ProcessOptions process;  // include comes from the string below
   std::string process_include;
+  std::string run_as_user;  // empty: stay who started the exporter
   // Names of the collectors to run, in AllCollectors() order.
   std::vector<std::string> collectors;
   bool help = false;
@@ -57,7 +59,8 @@ struct Flags {
 // an unknown flag, a missing or bad value, an unknown collector, a telemetry
 // path that is not absolute or clashes with "/" or "/healthz", a stray
 // argument, a request timeout outside 100ms..10m, a header limit below 1024.
-// The web config file is read later (main), not here.
+// The web config file is read and --run-as-user looked up later (main), not
+// here.
 absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
                                  const std::vector<CollectorInfo>& known);
 

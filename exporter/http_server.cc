@@ -39,12 +39,23 @@ struct Starting {
   const mg_context* context = nullptr;
   std::string errors;      // what civetweb logged while starting
   std::string tls_errors;  // what setting TLS up said
+  const std::function<absl::Status()>* before_serving = nullptr;
+  absl::Status before_serving_status;
 };
 thread_local Starting* t_starting = nullptr;
 
 void OnInitContext(const mg_context* ctx) {
   if (t_starting == nullptr) return;
   t_starting->context = ctx;
+  // civetweb has bound the port and set TLS up; its master and worker
+  // threads start after this returns. The gate goes up first, so that it
+  // sees every connection.
+  t_starting->server->PutUpGate(ctx);
+  if (*t_starting->before_serving) {
+    t_starting->before_serving_status = (*t_starting->before_serving)();
+    // Unregistered, the server answers nothing but 503 (OnBeginRequest).
+    if (!t_starting->before_serving_status.ok()) return;
+  }
   std::lock_guard<std::mutex> lock(g_servers_mu);
   Servers()[ctx] = t_starting->server;
 }
@@ -190,6 +201,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 
   Starting starting;
   starting.server = server.get();
+  starting.before_serving = &server->options_.before_serving;
   t_starting = &starting;
   std::string failure;
   try {
@@ -200,6 +212,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   t_starting = nullptr;
   server->context_ = starting.context;
+  if (!starting.before_serving_status.ok()) {
+    return starting.before_serving_status;
+  }
   if (!starting.tls_errors.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot set TLS up: ", starting.tls_errors));
@@ -216,25 +231,30 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   std::vector<int> bound = server->exposer_->GetListeningPorts();
   server->port_ = bound.empty() ? 0 : bound.front();
 
-  // Slow clients wait in the gate, not in civetweb's workers.
-  if (!options.connection_gate) return server;
+  return server;
+}
+
+void HttpServer::PutUpGate(const mg_context* ctx) {
+  if (!options_.connection_gate) return;
   ConnectionGateOptions gate_options;
-  gate_options.timeout = options.request_timeout;
-  gate_options.max_header_bytes = options.max_header_bytes;
-  gate_options.tls = tls;
+  gate_options.timeout = options_.request_timeout;
+  gate_options.max_header_bytes = options_.max_header_bytes;
+  gate_options.tls = options_.web_config.tls.has_value();
+  mg_server_port port;
   absl::StatusOr<int> listener =
-      ConnectionGate::FindListeningSocket(server->port_);
+      mg_get_server_ports(ctx, 1, &port) == 1
+          ? ConnectionGate::FindListeningSocket(port.port)
+          : absl::NotFoundError("civetweb reports no listening port");
   absl::StatusOr<std::shared_ptr<ConnectionGate>> gate =
       listener.ok() ? ConnectionGate::Install(*listener, gate_options)
                     : listener.status();
   if (gate.ok()) {
-    server->gate_ = *std::move(gate);
+    gate_ = *std::move(gate);
   } else {
     Log(LogLevel::kWarn,
         "slow clients can hold civetweb's workers: no connection gate",
         {{"err", std::string(gate.status().message())}});
   }
-  return server;
 }
 
 ConnectionGateStats HttpServer::gate_stats() const {

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,11 @@ struct HttpServerOptions {
   // (exporter/connection_gate.h); off only to show in tests what it
   // prevents.
   bool connection_gate = true;
+  // Runs on Start's thread once the port is bound and TLS is set up, before
+  // civetweb starts the threads that accept and answer requests (from its
+  // init_context callback). An error makes Start fail with it; until Start
+  // has stopped civetweb again, a request that slips in gets only a 503.
+  std::function<absl::Status()> before_serving;
 };
 
 class HttpServer {
@@ -80,6 +86,10 @@ class HttpServer {
   // the HTTP status sent, or 0 to let the Exposer answer. Public for the
   // civetweb hook only.
   int HandleRequest(mg_connection* conn);
+
+  // Puts the ConnectionGate on civetweb's listening socket. Public for the
+  // civetweb hook only.
+  void PutUpGate(const mg_context* ctx);
 
   // Sets up civetweb's SSL_CTX from the web config. Public for the civetweb
   // hook only.

@@ -5,13 +5,16 @@
 //   oom_exporter hash-password      read a password, print its bcrypt hash
 //
 // Exit status: 0 after SIGINT/SIGTERM or --help/--version, 1 when the HTTP
-// server cannot start (or `parse` cannot read its input), 2 for a bad flag
-// or value.
+// server cannot start, switching to --run-as-user fails (or `parse` cannot
+// read its input), 2 for a bad flag or value.
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,7 @@
 #include "exporter/flags.h"
 #include "exporter/http_server.h"
 #include "exporter/parse_command.h"
+#include "exporter/privileges.h"
 #include "exporter/web_config.h"
 
 namespace oom {
@@ -88,6 +92,26 @@ int Run(int argc, char** argv) {
     web_config = *std::move(loaded);
   }
   SetLogLevel(flags->log_level);
+  std::optional<RunAsUser> run_as;  // set when the exporter must switch
+  if (!flags->run_as_user.empty()) {
+    absl::StatusOr<RunAsUser> user = ResolveUser(flags->run_as_user);
+    if (!user.ok()) {
+      return UsageError(
+          absl::StrCat("--run-as-user: ", user.status().message()));
+    }
+    absl::StatusOr<bool> needed =
+        NeedsSwitch(*user, ::geteuid(), EffectiveCapabilities().value_or(0));
+    if (!needed.ok()) {
+      return UsageError(
+          absl::StrCat("--run-as-user: ", needed.status().message()));
+    }
+    if (*needed) {
+      run_as = *user;
+    } else {
+      Log(LogLevel::kInfo, "already running as the --run-as-user user",
+          {{"user", user->name}});
+    }
+  }
 
   // Signals are taken synchronously below; block them before any thread
   // starts so that civetweb's threads inherit the mask.
@@ -106,6 +130,10 @@ int Run(int argc, char** argv) {
   config.process = flags->process;
   std::shared_ptr<ScrapeRegistry> registry =
       BuildScrapeRegistry(flags->collectors, config);
+  // Collectors that open things at their first scrape do so as root before
+  // a switch: the cgroup collector's watcher registers the v1 OOM eventfds
+  // of the cgroups that exist now (writing cgroup.event_control needs root).
+  if (run_as) registry->Collect();
 
   HttpServerOptions options;
   options.listen_address = flags->listen_address;
@@ -115,8 +143,31 @@ int Run(int argc, char** argv) {
   options.max_connections = static_cast<int>(flags->max_connections);
   options.request_timeout = flags->request_timeout;
   options.max_header_bytes = flags->max_header_bytes;
+  // The switch to --run-as-user comes last: the collectors above opened the
+  // kernel log and locked the state file, and the server binds its port and
+  // loads the TLS key before it calls this, and answers no request before it
+  // returns.
+  std::optional<absl::Status> switched;  // set once the switch ran
+  if (run_as) {
+    options.before_serving = [&run_as, &switched] {
+      switched = SwitchToUser(*run_as);
+      return *switched;
+    };
+  }
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(options, registry);
+  if (switched && !switched->ok()) {
+    Log(LogLevel::kError,
+        "cannot switch to the --run-as-user user; stopping rather than "
+        "running half-privileged",
+        {{"user", run_as->name}, {"err", FromAbsl(switched->message())}});
+    return kExitFailure;
+  }
+  if (run_as && server.ok() && !switched) {
+    Log(LogLevel::kError, "the HTTP server started before the user switch",
+        {{"user", run_as->name}});
+    return kExitFailure;
+  }
   if (!server.ok()) {
     Log(LogLevel::kError, "cannot start the HTTP server",
         {{"err", FromAbsl(server.status().message())}});
@@ -125,6 +176,26 @@ int Run(int argc, char** argv) {
   std::string address = flags->listen_address;
   address = absl::StrCat(address.substr(0, address.rfind(':')), ":",
                          (*server)->port());
+  if (run_as) {
+    std::string uid = absl::StrCat(run_as->uid);
+    std::string gid = absl::StrCat(run_as->gid);
+    Log(LogLevel::kInfo, "switched user: running without privileges",
+        {{"user", run_as->name}, {"uid", uid}, {"gid", gid}});
+    bool kmsg = std::find(flags->collectors.begin(), flags->collectors.end(),
+                          "kmsg") != flags->collectors.end();
+    std::string problem = kmsg && !flags->kmsg.state_file.empty()
+                              ? StateFileProblem(flags->kmsg.state_file)
+                              : "";
+    if (!problem.empty()) {
+      Log(LogLevel::kWarn,
+          "the kmsg state file cannot be saved as the --run-as-user user; "
+          "after a restart, kills since this start are counted again from "
+          "the kernel ring",
+          {{"user", run_as->name},
+           {"file", flags->kmsg.state_file},
+           {"err", problem}});
+    }
+  }
   std::string collectors = absl::StrJoin(flags->collectors, ",");
   Log(LogLevel::kInfo, "listening",
       {{"address", address},

@@ -265,5 +265,17 @@ TEST(FlagsTest, WebSecurityAndLimits) {
               HasSubstr("--web.max-header-bytes: \"100\" is below 1024"));
 }
 
+TEST(FlagsTest, RunAsUserIsOffByDefaultAndTakenAsGiven) {
+  absl::StatusOr<Flags> flags = Parse({});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->run_as_user, "");
+  // Looked up in main, not here: the user database is the machine's.
+  flags = Parse({"--run-as-user", "nobody"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->run_as_user, "nobody");
+  EXPECT_THAT(ErrorOf({"--run-as-user=1", "--run-as-user=2"}),
+              HasSubstr("--run-as-user: given more than once"));
+}
+
 }  // namespace
 }  // namespace oom
