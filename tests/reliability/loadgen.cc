@@ -514,7 +514,10 @@ int ScrapeStorm(const Args& args) {
           " counter decreases over ", series, " counter series; ",
           killing ? absl::StrCat(provoked, " real OOM kills, ", counted,
                                  " counted for ", killer.path())
-                  : "no OOM kills (" + killer.skip_reason() + ")",
+                  : "no OOM kills (" +
+                        (killer.skip_reason().empty() ? "off"
+                                                      : killer.skip_reason()) +
+                        ")",
           killer.failures() ? ", kill failures: " + killer.first_failure() : "",
           "; RSS ", warm, " kB warm, ", end, " kB at the end",
           alive ? "" : "; THE EXPORTER DIED",
@@ -938,43 +941,47 @@ int Churn(const Args& args) {
             got == sizeof(counts) && growth <= rss_bound_kb && end_fds >= 0 &&
             end_fds <= warm_fds;
   std::size_t provoked = killer.victims().size();
-  Report("churn", ok,
-         {{"seconds", absl::StrCat(seconds)},
-          {"spawned", absl::StrCat(counts[0])},
-          {"spawns_per_s", Fixed(static_cast<double>(counts[0]) / seconds)},
-          {"fork_failures", absl::StrCat(counts[1])},
-          {"scrapes", absl::StrCat(scrapes)},
-          {"errors", absl::StrCat(errors)},
-          {"decreases", absl::StrCat(check.decreases())},
-          {"p50_ms", Fixed(Quantile(latencies, 0.5))},
-          {"max_ms", Fixed(Quantile(latencies, 1))},
-          {"kills_provoked", killing ? absl::StrCat(provoked) : "skipped"},
-          {"kills_counted", killing ? absl::StrCat(counted) : "skipped"},
-          {"rss_start_kb", absl::StrCat(start_rss)},
-          {"rss_warm_kb", absl::StrCat(warm_rss)},
-          {"rss_max_kb", absl::StrCat(max_rss_after_warm)},
-          {"rss_growth_kb", absl::StrCat(growth)},
-          {"rss_end_kb", absl::StrCat(end_rss)},
-          {"fds_start", absl::StrCat(start_fds)},
-          {"fds_warm", absl::StrCat(warm_fds)},
-          {"fds_max", absl::StrCat(max_fds_after_warm)},
-          {"fds_end", absl::StrCat(end_fds)}},
-         absl::StrCat(
-             counts[0], " processes spawned in ", seconds, " s (",
-             Fixed(static_cast<double>(counts[0]) / seconds), "/s), ", scrapes,
-             " scrapes, ", errors, " errors, ", check.decreases(),
-             " counter decreases; ",
-             killing ? absl::StrCat(provoked, " real OOM kills, ", counted,
-                                    " counted")
-                     : "no OOM kills (" + killer.skip_reason() + ")",
-             "; RSS ", warm_rss, " kB warm (after ", warmup_s, " s), max ",
-             max_rss_after_warm, " kB (", growth, " kB above, bound ",
-             rss_bound_kb, "); fds ", start_fds, " at start, ", warm_fds,
-             " warm, max ", max_fds_after_warm, ", ", end_fds, " at the end",
-             alive ? "" : "; THE EXPORTER DIED",
-             first_error.empty() ? "" : "; first error: " + first_error,
-             check.first().empty() ? "" : "; decrease: " + check.first(),
-             kill_problem.empty() ? "" : "; " + kill_problem));
+  Report(
+      "churn", ok,
+      {{"seconds", absl::StrCat(seconds)},
+       {"spawned", absl::StrCat(counts[0])},
+       {"spawns_per_s", Fixed(static_cast<double>(counts[0]) / seconds)},
+       {"fork_failures", absl::StrCat(counts[1])},
+       {"scrapes", absl::StrCat(scrapes)},
+       {"errors", absl::StrCat(errors)},
+       {"decreases", absl::StrCat(check.decreases())},
+       {"p50_ms", Fixed(Quantile(latencies, 0.5))},
+       {"max_ms", Fixed(Quantile(latencies, 1))},
+       {"kills_provoked", killing ? absl::StrCat(provoked) : "skipped"},
+       {"kills_counted", killing ? absl::StrCat(counted) : "skipped"},
+       {"rss_start_kb", absl::StrCat(start_rss)},
+       {"rss_warm_kb", absl::StrCat(warm_rss)},
+       {"rss_max_kb", absl::StrCat(max_rss_after_warm)},
+       {"rss_growth_kb", absl::StrCat(growth)},
+       {"rss_end_kb", absl::StrCat(end_rss)},
+       {"fds_start", absl::StrCat(start_fds)},
+       {"fds_warm", absl::StrCat(warm_fds)},
+       {"fds_max", absl::StrCat(max_fds_after_warm)},
+       {"fds_end", absl::StrCat(end_fds)}},
+      absl::StrCat(
+          counts[0], " processes spawned in ", seconds, " s (",
+          Fixed(static_cast<double>(counts[0]) / seconds), "/s), ", scrapes,
+          " scrapes, ", errors, " errors, ", check.decreases(),
+          " counter decreases; ",
+          killing
+              ? absl::StrCat(provoked, " real OOM kills, ", counted, " counted")
+              : "no OOM kills (" +
+                    (killer.skip_reason().empty() ? "off"
+                                                  : killer.skip_reason()) +
+                    ")",
+          "; RSS ", warm_rss, " kB warm (after ", warmup_s, " s), max ",
+          max_rss_after_warm, " kB (", growth, " kB above, bound ",
+          rss_bound_kb, "); fds ", start_fds, " at start, ", warm_fds,
+          " warm, max ", max_fds_after_warm, ", ", end_fds, " at the end",
+          alive ? "" : "; THE EXPORTER DIED",
+          first_error.empty() ? "" : "; first error: " + first_error,
+          check.first().empty() ? "" : "; decrease: " + check.first(),
+          kill_problem.empty() ? "" : "; " + kill_problem));
   return ok ? 0 : 1;
 }
 
@@ -1159,11 +1166,11 @@ int Overrun(const Args& args) {
              "counted ",
              seen_lost, " lost records and ", kills, " kills (", expected,
              " expected: ", rounds,
-             " cut by a gap before their "
-             "\"Killed process\" line counted, ",
+             " whose head fell into a gap but whose "
+             "\"Killed process\" line came count, ",
              lost_pids.size(),
-             " whose \"Killed process\" line fell into a gap not); ", scrapes,
-             " scrapes, ", errors, " errors, ", check.decreases(),
+             " whose \"Killed process\" line fell into a gap do not); ",
+             scrapes, " scrapes, ", errors, " errors, ", check.decreases(),
              " counter decreases", alive ? "" : "; THE EXPORTER DIED",
              problem.empty() ? "" : "; " + problem,
              check.first().empty() ? "" : "; decrease: " + check.first()));

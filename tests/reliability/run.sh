@@ -40,8 +40,15 @@ FIXTURE=tests/fixtures/kmsg/records.kmsg
 ROWS=()
 SCENARIOS=0
 
-# row SCENARIO COMMAND RESULT: one line of the markdown table.
-row() { ROWS+=("| $1 | \`$2\` | $3 |"); }
+# row SCENARIO COMMAND RESULT [STATUS]: one line of the markdown table; its status is
+# FAIL when a check failed since the scenario began (begin).
+BEGUN=0
+begin() { BEGUN=$FAILURES; }
+row() {
+  local status=${4:-pass}
+  [[ $FAILURES -gt $BEGUN ]] && status=FAIL
+  ROWS+=("| $1 | \`$2\` | $status | $3 |")
+}
 
 # field NAME: a key=value of the last RESULT line.
 field() { sed -n "s/^RESULT .* $1=\([^ ]*\).*/\1/p" <<<"$RESULT" | tail -1; }
@@ -52,6 +59,7 @@ loadgen() {
   local name=$1
   shift
   SCENARIOS=$((SCENARIOS + 1))
+  begin
   echo "== $name: oom_loadgen $*"
   local out status=0
   out=$("$LOADGEN" "$@" --port "$PORT" --pid "$EXPORTER_PID") || status=$?
@@ -145,6 +153,7 @@ fi
 # 5. Corrupt, truncated and empty state files: a clear log line, recovery.
 if want state; then
 SCENARIOS=$((SCENARIOS + 1))
+begin
 echo "== state: corrupt, truncated and empty state files"
 dir=$E2E_TMP/state
 mkdir -p "$dir"
@@ -180,12 +189,13 @@ fi
 # counts stay right, the next save after space is freed succeeds.
 if want disk; then
 SCENARIOS=$((SCENARIOS + 1))
+begin
 echo "== full disk: the state file on a 64 KiB tmpfs"
 disk=$E2E_TMP/disk
 mkdir -p "$disk/mnt"
 if [[ $(id -u) -ne 0 ]] || ! mount -t tmpfs -o size=64k oom_reliability "$disk/mnt" 2>/dev/null; then
   echo "skipped: the full-disk case needs root to mount a tmpfs"
-  row "Full disk" "tests/reliability/run.sh (full disk)" "skipped: needs root to mount a tmpfs"
+  row "Full disk" "tests/reliability/run.sh (full disk)" "needs root to mount a tmpfs" skipped
 else
   unmount_disk() { umount "$disk/mnt" 2>/dev/null || true; }
   trap 'unmount_disk; cleanup' EXIT
@@ -230,8 +240,8 @@ fi
 echo
 echo "Results ($MODE run, $(date -u +%Y-%m-%d), $(nproc) cores, Linux $(uname -r)):"
 echo
-echo "| scenario | command | result |"
-echo "|---|---|---|"
+echo "| scenario | command | status | result |"
+echo "|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
 finish "reliability ($MODE)" "$SCENARIOS"
