@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, step 2: installs what is missing, then builds and runs every
-# test twice: a normal build with warnings as errors (build/test), and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); then the
+# test twice: a normal build with warnings as errors (build/test), followed
+# by the quick load and fault scenarios on it (tests/reliability/run.sh), and
+# an AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); then the
 # tests of the threaded parts (the kernel-log thread, the cgroup watcher,
 # the scrape registry and HTTP server under concurrent scrapes) under
 # ThreadSanitizer (build/tsan); then runs every libFuzzer target for a short
@@ -25,6 +26,10 @@ run_suite() {  # run_suite DIR CMAKE_FLAGS...
 }
 
 run_suite build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The load and fault scenarios on the normal build only, after ctest so that
+# nothing else runs beside them (about 3 minutes; README "Reliability").
+echo "== build/test: tests/reliability/run.sh --quick"
+tests/reliability/run.sh --quick build/test
 if [[ "${1:-}" != "--fast" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

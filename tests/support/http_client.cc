@@ -44,13 +44,13 @@ std::string SendRaw(int port, std::string_view raw, int timeout_ms) {
 }
 
 HttpResponse HttpRequest(int port, std::string_view method,
-                         std::string_view path,
-                         std::string_view extra_headers) {
+                         std::string_view path, std::string_view extra_headers,
+                         int timeout_ms) {
   std::string request;
   request.append(method).append(" ").append(path).append(" HTTP/1.1\r\n");
   request.append("Host: 127.0.0.1\r\nConnection: close\r\n");
   request.append(extra_headers).append("\r\n");
-  std::string raw = SendRaw(port, request);
+  std::string raw = SendRaw(port, request, timeout_ms);
 
   HttpResponse response;
   size_t header_end = raw.find("\r\n\r\n");

@@ -18,10 +18,12 @@ struct HttpResponse {
 };
 
 // Sends "METHOD path HTTP/1.1" with Host and Connection: close headers plus
-// `extra_headers` (each ending in "\r\n") and reads the answer to EOF.
+// `extra_headers` (each ending in "\r\n") and reads the answer to EOF, or
+// until nothing has arrived for `timeout_ms`.
 HttpResponse HttpRequest(int port, std::string_view method,
                          std::string_view path,
-                         std::string_view extra_headers = {});
+                         std::string_view extra_headers = {},
+                         int timeout_ms = 5000);
 
 inline HttpResponse HttpGet(int port, std::string_view path) {
   return HttpRequest(port, "GET", path);
