@@ -286,6 +286,10 @@ int ConnectionGate::MillisecondsToNextDeadline(Clock::time_point now) const {
 
 int ConnectionGate::Poll(::pollfd* fds, unsigned long nfds, int timeout_ms,
                          std::size_t listener_index) {
+  // Requests completed since the last look join the queue now, even while
+  // it is busy: waiting for it to run dry first would starve them under
+  // steady load.
+  OnEvents();
   ExpireOld(Clock::now());
   if (!ready_.empty()) {
     for (unsigned long i = 0; i < nfds; ++i) fds[i].revents = 0;

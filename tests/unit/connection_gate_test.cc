@@ -163,6 +163,29 @@ TEST_F(GateTest, AHalfRequestWaitsInTheGateUntilItIsWhole) {
   EXPECT_EQ(gate_->pending(), 0u);
 }
 
+TEST_F(GateTest, ARequestCompletedUnderSteadyLoadIsNotStarved) {
+  Install({});
+  int late = NewClient();
+  SendAll(late, "GET /metrics HTTP/1.1\r\n");
+  EXPECT_EQ(AdmitWithin(2), -1);
+  // Two whole requests arrive per round and one is admitted, so the queue
+  // of ready connections never runs dry; the late one completes meanwhile.
+  const std::string whole = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < 3; ++i) SendAll(NewClient(), whole);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_GE(MasterRound(100), 0);  // takes all three, admits one
+  SendAll(late, "Host: x\r\n\r\n");
+  bool admitted = false;
+  for (int round = 0; round < 20 && !admitted; ++round) {
+    SendAll(NewClient(), whole);
+    SendAll(NewClient(), whole);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_GE(MasterRound(100), 0);
+    admitted = gate_->pending() == 0;
+  }
+  EXPECT_TRUE(admitted) << "the completed request still waits unseen";
+}
+
 TEST_F(GateTest, SilentAndSlowClientsAreClosedAtTheTimeout) {
   ConnectionGateOptions options;
   options.timeout = std::chrono::milliseconds(300);
