@@ -98,14 +98,7 @@ stop_exporter
 # one in force kept. Files are replaced by rename, as cert-manager and
 # Kubernetes secrets do.
 mkdir -p "$dir/reload"
-cp "$dir/server.crt" "$dir/server.key" "$dir/reload/"
-cat >"$dir/reload/web.yml" <<YAML
-tls_server_config:
-  cert_file: server.crt
-  key_file: server.key
-basic_auth_users:
-  prometheus: $hash
-YAML
+cp "$dir/server.crt" "$dir/server.key" "$dir/web.yml" "$dir/reload/"
 start_exporter "${FIXTURES[@]}" "--web.config.file=$dir/reload/web.yml"
 url=https://127.0.0.1:$PORT
 code() {  # code CA USER:PASSWORD [curl flags...]: the HTTP status, 000 if none

@@ -528,20 +528,6 @@ int ScrapeStorm(const Args& args) {
 
 // ---- slow: slow clients hold connections, normal scrapes go on ----------
 
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // True when the server has closed `fd` or answered on it (either way this
 // slow client no longer holds a worker waiting for its request).
 bool ServerDone(int fd) {
@@ -565,7 +551,7 @@ int SlowClients(const Args& args) {
   std::vector<int> fds(static_cast<std::size_t>(clients), -1);
   int connect_failures = 0;
   for (int i = 0; i < clients; ++i) {
-    fds[i] = Connect(port);
+    fds[i] = ConnectLoopback(port);
     if (fds[i] < 0) ++connect_failures;
   }
   std::atomic<int> open{0};
@@ -585,7 +571,7 @@ int SlowClients(const Args& args) {
           ++dropped;
         }
         if (fd < 0) {
-          fd = Connect(port);
+          fd = ConnectLoopback(port);
           if (fd >= 0) ++open;
           continue;
         }
@@ -732,7 +718,7 @@ int MalformedRequests(const Args& args) {
       for (int i = next++; i < count; i = next++) {
         bool close_early = false;
         std::string request = Malformed(i, &rng, &close_early);
-        int fd = Connect(port);
+        int fd = ConnectLoopback(port);
         if (fd < 0) {
           ++mine["connect failed"];
           continue;

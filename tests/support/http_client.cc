@@ -13,17 +13,23 @@
 
 namespace oom::testing {
 
-std::string SendRaw(int port, std::string_view raw, int timeout_ms) {
+int ConnectLoopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return {};
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     ::close(fd);
-    return {};
+    return -1;
   }
+  return fd;
+}
+
+std::string SendRaw(int port, std::string_view raw, int timeout_ms) {
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return {};
   std::string_view rest = raw;
   while (!rest.empty()) {
     ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);

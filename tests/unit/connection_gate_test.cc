@@ -28,23 +28,9 @@
 namespace oom {
 namespace {
 
+using ::oom::testing::ConnectLoopback;
 using ::oom::testing::HttpRequest;
 using ::oom::testing::HttpResponse;
-
-// A connected client socket to 127.0.0.1:port, or -1.
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
-      0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 void SendAll(int fd, const std::string& data) {
   ASSERT_EQ(::send(fd, data.data(), data.size(), MSG_NOSIGNAL),
@@ -94,7 +80,7 @@ class GateTest : public ::testing::Test {
   }
 
   int NewClient() {
-    int fd = Connect(port_);
+    int fd = ConnectLoopback(port_);
     EXPECT_GE(fd, 0);
     clients_.push_back(fd);
     return fd;
@@ -308,7 +294,7 @@ std::unique_ptr<HttpServer> StartServer(bool gate) {
 std::vector<int> HoldSlowConnections(int port) {
   std::vector<int> fds;
   for (int i = 0; i < kSlowClients; ++i) {
-    int fd = Connect(port);
+    int fd = ConnectLoopback(port);
     EXPECT_GE(fd, 0);
     if (fd < 0) continue;
     if (i % 2 == 1) SendAll(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
