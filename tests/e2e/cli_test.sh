@@ -7,9 +7,6 @@ BINARY=${1:?usage: cli_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
 source tests/e2e/lib.sh
 
-CHECKS=0
-FIXTURES=(--path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys
-  --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=)
 
 # expect_exit CODE PATTERN ARGS...: runs the binary, checks the exit status
 # and that stdout+stderr match the extended regexp PATTERN.

@@ -9,14 +9,6 @@ BINARY=${1:?usage: dockerfile_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
 source tests/e2e/lib.sh
 
-CHECKS=0
-check() {  # check DESCRIPTION COMMAND [ARGS...]: passes when COMMAND succeeds
-  local description=$1
-  shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then pass "$description"; else fail "$description"; fi
-}
-
 # Logical lines (continuations joined), comments dropped.
 sed -e 's/#.*//' Dockerfile | sed -e ':a' -e '/\\$/N; s/\\\n//; ta' >"$E2E_TMP/lines"
 

@@ -9,6 +9,10 @@ EXPORTER_PID=""
 PORT=""
 EXPORTER_PREFIX=()  # e.g. (setpriv --reuid=65534 ...) to run it as another user
 FAILURES=0
+CHECKS=0  # counted by check(), or by the script itself
+# The checked-in fixture roots, with the kernel log read from a file.
+FIXTURES=(--path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys
+  --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=)
 
 cleanup() {
   if [[ -n "$EXPORTER_PID" ]]; then kill "$EXPORTER_PID" 2>/dev/null || true; fi
@@ -22,6 +26,15 @@ fail() {
 }
 
 pass() { echo "ok: $*"; }
+
+# check DESCRIPTION COMMAND [ARGS...]: one check, passed when COMMAND
+# succeeds.
+check() {
+  local description=$1
+  shift
+  CHECKS=$((CHECKS + 1))
+  if "$@"; then pass "$description"; else fail "$description"; fi
+}
 
 # start_exporter [flags...]: runs the binary on 127.0.0.1:0 with the flags,
 # waits for its "listening" log line and sets PORT and EXPORTER_PID. Its log

@@ -10,16 +10,6 @@ BINARY=${1:?usage: privdrop_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
 source tests/e2e/lib.sh
 
-CHECKS=0
-FIXTURES=(--path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys
-  --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=)
-
-check() {  # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
-  local description=$1
-  shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then pass "$description"; else fail "$description"; fi
-}
 
 # expect_exit CODE PATTERN PREFIX... -- ARGS...: runs PREFIX $BINARY ARGS,
 # checks the exit status and that the output matches the regexp PATTERN.

@@ -11,18 +11,8 @@ BINARY=${1:?usage: web_config_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
 source tests/e2e/lib.sh
 
-CHECKS=0
-FIXTURES=(--path.procfs=tests/fixtures/proc --path.sysfs=tests/fixtures/sys
-  --collector.kmsg.path=tests/fixtures/kmsg/records.kmsg --collector.kmsg.state-file=)
 dir=$E2E_TMP/web
 mkdir -p "$dir"
-
-check() {  # check DESCRIPTION COMMAND...: passes when the command succeeds
-  local what=$1
-  shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
 
 # A CA-less self-signed server certificate for 127.0.0.1, and a client CA
 # with one client certificate.
