@@ -8,6 +8,7 @@
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,13 +32,24 @@ namespace oom {
 namespace {
 
 using Clock = CgroupLedger::Clock;
+using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
 constexpr uint64_t kStopToken = 0;
 constexpr uint64_t kInotifyToken = 1;
-constexpr milliseconds kFirstRecheck{1};
+constexpr uint64_t kTimerToken = 2;
+// After an OOM signal: every 250 us for 20 ms (the kernel counts the kill
+// a fraction of a millisecond after it signals, and the cgroup can go a
+// millisecond after that), then after 1, 2, 4, ... up to 100 ms, for 5 s.
+constexpr microseconds kDenseRecheck{250};
+constexpr milliseconds kDenseFor{20};
+constexpr milliseconds kFirstSparseRecheck{1};
 constexpr milliseconds kLongestRecheck{100};
 constexpr std::chrono::seconds kRecheckFor{5};
+// A v1 cgroup whose eventfd was registered after it was created: an OOM
+// signalled between the two is not signalled again, so it is read a few
+// more times for a second (cheap: cgroups are not created every second).
+constexpr std::chrono::seconds kSettleFor{1};
 
 std::string ChildPath(const std::string& path, std::string_view name) {
   std::string child = path == "/" ? "" : path;
@@ -51,18 +63,20 @@ std::string ChildPath(const std::string& path, std::string_view name) {
 class CgroupWatcher::Loop {
  public:
   Loop(Target target, CgroupLedger* ledger, int epoll_fd, int inotify_fd,
-       int stop_fd)
+       int stop_fd, int timer_fd)
       : target_(std::move(target)),
         ledger_(ledger),
         epoll_(epoll_fd),
         inotify_(inotify_fd),
-        stop_(stop_fd) {}
+        stop_(stop_fd),
+        timer_(timer_fd) {}
 
   ~Loop() {
     for (auto& [token, oom] : ooms_) ::close(oom.fd);
     ::close(inotify_);
     ::close(epoll_);
     ::close(stop_);
+    ::close(timer_);
   }
 
   void Stop() {
@@ -71,23 +85,31 @@ class CgroupWatcher::Loop {
   }
 
   // Watches the whole tree; called once before the thread starts.
-  void Begin() { AddTree(target_.dir, target_.root_path, 0); }
+  void Begin() {
+    AddTree(target_.dir, target_.root_path, 0);
+    started_ = true;
+  }
 
   void Run() {
     std::array<epoll_event, 64> ready;
     while (true) {
-      int n = ::epoll_wait(epoll_, ready.data(), ready.size(), Timeout());
+      int n = ::epoll_wait(epoll_, ready.data(), ready.size(), -1);
       if (n < 0 && errno != EINTR) return;
       for (int i = 0; i < n; ++i) {
         uint64_t token = ready[i].data.u64;
         if (token == kStopToken) return;
         if (token == kInotifyToken) {
           DrainInotify();
+        } else if (token == kTimerToken) {
+          uint64_t expirations;
+          [[maybe_unused]] ssize_t r =
+              ::read(timer_, &expirations, sizeof(expirations));
         } else {
           OnOom(token);
         }
       }
       RecheckDue();
+      ArmTimer();
     }
   }
 
@@ -112,9 +134,27 @@ class CgroupWatcher::Loop {
     std::string dir;
     int64_t baseline;
     Clock::time_point next;
+    Clock::time_point dense_until;
     Clock::time_point deadline;
     Clock::duration interval;
   };
+
+  void Schedule(const std::string& path, const std::string& dir,
+                int64_t baseline, bool signalled) {
+    Clock::time_point now = Clock::now();
+    if (signalled) {
+      rechecks_[path] = Recheck{dir,
+                                baseline,
+                                now + kDenseRecheck,
+                                now + kDenseFor,
+                                now + kRecheckFor,
+                                kDenseRecheck};
+    } else if (rechecks_.count(path) == 0) {
+      rechecks_[path] =
+          Recheck{dir, baseline,         now + kFirstSparseRecheck,
+                  now, now + kSettleFor, kFirstSparseRecheck};
+    }
+  }
 
   // Reads the counts of `path` into the ledger; the oom_kill count (-1 when
   // the kernel has none), or nullopt when the cgroup is gone.
@@ -152,7 +192,10 @@ class CgroupWatcher::Loop {
     }
     if (target_.tracked(path, depth)) {
       if (!target_.v2 && depth > 0) WatchOom(dir, path);
-      Read(dir, path);
+      std::optional<int64_t> kills = Read(dir, path);
+      if (kills && started_ && oom_tokens_.count(path) != 0) {
+        Schedule(path, dir, *kills, /*signalled=*/false);
+      }
     }
     if (depth >= target_.max_depth) return;
     std::vector<std::string> children = ListSubdirectories(dir);
@@ -288,40 +331,50 @@ class CgroupWatcher::Loop {
       Removed(oom.path);
       return;
     }
-    Clock::time_point now = Clock::now();
-    rechecks_[oom.path] = Recheck{oom.dir, *kills, now + kFirstRecheck,
-                                  now + kRecheckFor, kFirstRecheck};
+    Schedule(oom.path, oom.dir, *kills, /*signalled=*/true);
   }
 
   void RecheckDue() {
     Clock::time_point now = Clock::now();
-    for (auto it = rechecks_.begin(); it != rechecks_.end();) {
+    std::vector<std::string> due;
+    for (const auto& [path, recheck] : rechecks_) {
+      if (recheck.next <= now) due.push_back(path);
+    }
+    for (const std::string& path : due) {
+      auto it = rechecks_.find(path);
+      if (it == rechecks_.end()) continue;
       Recheck& recheck = it->second;
-      if (recheck.next > now) {
-        ++it;
-        continue;
-      }
-      std::optional<int64_t> kills = Read(recheck.dir, it->first);
+      std::optional<int64_t> kills = Read(recheck.dir, path);
+      // Gone, counted, or no kill in time: the OOM ended without one.
       if (!kills || *kills != recheck.baseline || now >= recheck.deadline) {
-        it = rechecks_.erase(it);
+        rechecks_.erase(it);
         continue;
       }
-      recheck.interval =
-          std::min<Clock::duration>(recheck.interval * 2, kLongestRecheck);
+      if (now >= recheck.dense_until) {
+        recheck.interval = std::clamp<Clock::duration>(
+            recheck.interval * 2, kFirstSparseRecheck, kLongestRecheck);
+      }
       recheck.next = now + recheck.interval;
-      ++it;
     }
   }
 
-  // epoll_wait's timeout: until the next recheck, or forever.
-  int Timeout() const {
-    if (rechecks_.empty()) return -1;
-    Clock::time_point next = Clock::time_point::max();
-    for (const auto& [path, recheck] : rechecks_) {
-      next = std::min(next, recheck.next);
+  // Arms the timer for the next recheck, or disarms it.
+  void ArmTimer() {
+    itimerspec spec{};
+    if (!rechecks_.empty()) {
+      Clock::time_point next = Clock::time_point::max();
+      for (const auto& [path, recheck] : rechecks_) {
+        next = std::min(next, recheck.next);
+      }
+      // steady_clock is CLOCK_MONOTONIC; 0 would disarm.
+      auto ns = std::max<int64_t>(
+          1, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 next.time_since_epoch())
+                 .count());
+      spec.it_value.tv_sec = ns / 1000000000;
+      spec.it_value.tv_nsec = ns % 1000000000;
     }
-    auto wait = std::chrono::ceil<milliseconds>(next - Clock::now()).count();
-    return static_cast<int>(std::clamp<int64_t>(wait, 0, 1000));
+    ::timerfd_settime(timer_, TFD_TIMER_ABSTIME, &spec, nullptr);
   }
 
   const Target target_;
@@ -329,11 +382,13 @@ class CgroupWatcher::Loop {
   const int epoll_;
   const int inotify_;
   const int stop_;
+  const int timer_;
+  bool started_ = false;               // Begin has walked the tree
   std::unordered_map<int, Dir> dirs_;  // by inotify watch descriptor
   std::unordered_map<uint64_t, Oom> ooms_;
   std::unordered_map<std::string, uint64_t> oom_tokens_;
   std::unordered_map<std::string, Recheck> rechecks_;
-  uint64_t next_token_ = kInotifyToken + 1;
+  uint64_t next_token_ = kTimerToken + 1;
   bool warned_ = false;  // about OOM eventfds, once
 };
 
@@ -351,9 +406,10 @@ absl::StatusOr<std::unique_ptr<CgroupWatcher>> CgroupWatcher::Start(
   int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
   int inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   int stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  int timer_fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   auto fail = [&](const char* what) {
     absl::Status status = absl::ErrnoToStatus(errno, what);
-    for (int fd : {epoll_fd, inotify_fd, stop_fd}) {
+    for (int fd : {epoll_fd, inotify_fd, stop_fd, timer_fd}) {
       if (fd >= 0) ::close(fd);
     }
     return status;
@@ -361,8 +417,10 @@ absl::StatusOr<std::unique_ptr<CgroupWatcher>> CgroupWatcher::Start(
   if (epoll_fd < 0) return fail("epoll_create1");
   if (inotify_fd < 0) return fail("inotify_init1");
   if (stop_fd < 0) return fail("eventfd");
+  if (timer_fd < 0) return fail("timerfd_create");
   for (auto [fd, token] :
-       {std::pair{stop_fd, kStopToken}, std::pair{inotify_fd, kInotifyToken}}) {
+       {std::pair{stop_fd, kStopToken}, std::pair{inotify_fd, kInotifyToken},
+        std::pair{timer_fd, kTimerToken}}) {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = token;
@@ -371,7 +429,7 @@ absl::StatusOr<std::unique_ptr<CgroupWatcher>> CgroupWatcher::Start(
     }
   }
   auto loop = std::make_unique<Loop>(std::move(target), ledger, epoll_fd,
-                                     inotify_fd, stop_fd);
+                                     inotify_fd, stop_fd, timer_fd);
   loop->Begin();
   return std::unique_ptr<CgroupWatcher>(new CgroupWatcher(std::move(loop)));
 }

@@ -1,13 +1,19 @@
 // The watcher on fixture trees in a temporary directory: inotify reports
 // directories made, moved and removed there as it does in cgroupfs, and
-// writes to memory.events as the kernel's cgroup_file_notify() does. The
-// v1 OOM eventfds need the real kernel: tests/live/cgroup_live_test.cc.
+// writes to memory.events as the kernel's cgroup_file_notify() does. A
+// fixture cgroup.event_control is a plain file: the watcher's registration
+// line ("<eventfd> <oom_control fd>") lands in it, and the test signals
+// that eventfd (the same process) as the kernel signals an OOM. The real
+// kernel's side: tests/live/cgroup_live_test.cc.
 
 #include "collectors/cgroup_watcher.h"
+
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -135,6 +141,64 @@ TEST(CgroupWatcherTest, V1FollowsCreationAndRemoval) {
   // A fixture tree has no cgroup.event_control: that is a cgroup that is
   // gone or a file the kernel lacks, not a failure.
   EXPECT_EQ((*watcher)->failures(), 0u);
+}
+
+// The eventfd the watcher registered in the fixture cgroup `dir`, or -1.
+int RegisteredEventfd(const TempTree& tree, const std::string& dir) {
+  std::ifstream line(tree.root() + "/" + dir + "/cgroup.event_control");
+  int efd = -1;
+  line >> efd;
+  return efd;
+}
+
+void MakeV1Cgroup(TempTree& tree, const std::string& dir, int kills) {
+  tree.WriteFile(dir + "/memory.oom_control",
+                 "oom_kill_disable 0\nunder_oom 0\noom_kill " +
+                     std::to_string(kills) + "\n");
+  tree.WriteFile(dir + "/memory.failcnt", "0\n");
+  tree.WriteFile(dir + "/cgroup.event_control", "");
+}
+
+TEST(CgroupWatcherTest, V1ReadsAgainAfterAnOomSignalUntilTheKillIsCounted) {
+  TempTree tree;
+  MakeV1Cgroup(tree, "cg", 0);
+  MakeV1Cgroup(tree, "cg/pod", 0);
+  CgroupLedger ledger(/*sum_descendants=*/true, std::chrono::hours(1));
+  absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+      CgroupWatcher::Start(Target(tree, false), &ledger);
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  int efd = RegisteredEventfd(tree, "cg/pod");
+  ASSERT_GE(efd, 0) << "no registration line in cgroup.event_control";
+
+  // The kernel signals first and counts the kill a moment later: the
+  // signal alone finds nothing new, a read after it finds the kill.
+  uint64_t one = 1;
+  ASSERT_EQ(::write(efd, &one, sizeof(one)), 8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  EXPECT_EQ(Kills(ledger, "/pod"), 0);
+  MakeV1Cgroup(tree, "cg/pod", 1);
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/pod") == 1; }));
+  EXPECT_EQ(Kills(ledger, "/"), 1);
+  EXPECT_EQ((*watcher)->failures(), 0u);
+}
+
+TEST(CgroupWatcherTest, V1ReadsANewCgroupAgainAfterRegistering) {
+  // An OOM that began before the eventfd was registered is not signalled
+  // again: a new cgroup is read a few more times for a second.
+  TempTree tree;
+  MakeV1Cgroup(tree, "cg", 0);
+  tree.MakeDir("staging");
+  CgroupLedger ledger(/*sum_descendants=*/true, std::chrono::hours(1));
+  absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+      CgroupWatcher::Start(Target(tree, false), &ledger);
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  MakeV1Cgroup(tree, "staging/job", 0);
+  std::filesystem::rename(tree.root() + "/staging/job",
+                          tree.root() + "/cg/job");
+  ASSERT_TRUE(WaitFor([&] { return Kills(ledger, "/job") == 0; }));
+  ASSERT_GE(RegisteredEventfd(tree, "cg/job"), 0);
+  MakeV1Cgroup(tree, "cg/job", 1);  // counted, never signalled
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/job") == 1; }));
 }
 
 TEST(CgroupWatcherTest, StopsPromptly) {
