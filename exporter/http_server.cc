@@ -19,7 +19,10 @@
 #include "exporter/connection_gate.h"
 #include "exporter/listen_address.h"
 #include "exporter/tls.h"
+#include "prometheus/client_metric.h"
+#include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
+#include "prometheus/metric_family.h"
 
 namespace oom {
 namespace {
@@ -169,6 +172,50 @@ HttpServer::~HttpServer() {
   Servers().erase(context_);
 }
 
+namespace {
+
+// The connection gate's counts, scraped with the collectors' metrics: how
+// many connections came, and how many were closed before they sent a whole
+// request, and why (slow or silent clients, scanners, a connection flood).
+class GateMetrics : public prometheus::Collectable {
+ public:
+  explicit GateMetrics(const HttpServer* server) : server_(server) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    ConnectionGateStats stats = server_->gate_stats();
+    prometheus::MetricFamily accepted;
+    accepted.name = "oom_http_connections_accepted_total";
+    accepted.help =
+        "Connections accepted on the listening socket, before their request "
+        "is read (the connection gate; 0 without it)";
+    accepted.type = prometheus::MetricType::Counter;
+    accepted.metric.emplace_back();
+    accepted.metric.back().counter.value = static_cast<double>(stats.accepted);
+
+    prometheus::MetricFamily dropped;
+    dropped.name = "oom_http_connections_dropped_total";
+    dropped.help =
+        "Connections closed before a whole request arrived, by reason: "
+        "timeout (none within --web.request-timeout), hangup (the client "
+        "closed first), evicted (too many waiting)";
+    dropped.type = prometheus::MetricType::Counter;
+    for (auto [reason, count] : {std::pair{"timeout", stats.timed_out},
+                                 std::pair{"hangup", stats.abandoned},
+                                 std::pair{"evicted", stats.evicted}}) {
+      prometheus::ClientMetric metric;
+      metric.label.push_back({"reason", reason});
+      metric.counter.value = static_cast<double>(count);
+      dropped.metric.push_back(std::move(metric));
+    }
+    return {std::move(accepted), std::move(dropped)};
+  }
+
+ private:
+  const HttpServer* const server_;
+};
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpServerOptions& options,
     std::shared_ptr<ScrapeRegistry> registry) {
@@ -227,6 +274,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
                      starting.errors.empty() ? failure : starting.errors));
   }
   server->exposer_->RegisterCollectable(server->registry_,
+                                        options.telemetry_path);
+  server->gate_metrics_ = std::make_shared<GateMetrics>(server.get());
+  server->exposer_->RegisterCollectable(server->gate_metrics_,
                                         options.telemetry_path);
   std::vector<int> bound = server->exposer_->GetListeningPorts();
   server->port_ = bound.empty() ? 0 : bound.front();

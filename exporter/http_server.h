@@ -38,6 +38,7 @@ struct mg_connection;
 struct mg_context;
 
 namespace prometheus {
+class Collectable;
 class Exposer;
 }  // namespace prometheus
 
@@ -107,6 +108,8 @@ class HttpServer {
   std::unique_ptr<WebConfigReloader> web_;  // basic auth and TLS in force
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<ConnectionGate> gate_;  // null if it could not be put up
+  // The gate's counts on /metrics (oom_http_connections_*).
+  std::shared_ptr<prometheus::Collectable> gate_metrics_;
   const mg_context* context_ = nullptr;
   int port_ = 0;
 };

@@ -44,6 +44,7 @@ golden() {
     -e 's/revision="[^"]*"/revision="<revision>"/' \
     -e 's/^(oom_kill_last_timestamp_seconds) .*/\1 <time>/' \
     -e 's/^(oom_recent_kill_timestamp_seconds\{[^}]*\}) .*/\1 <time>/' \
+    -e 's/^(oom_http_connections_(accepted|dropped)_total(\{[^}]*\})?) .*/\1 <count>/' \
     "$E2E_TMP/scrape.txt" |
     # Families sorted by name, each as HELP, TYPE, then its samples sorted.
     awk '/^# HELP /{family=$3; print family " 0 " $0; next}

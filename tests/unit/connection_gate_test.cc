@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "exporter/http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -31,6 +32,7 @@ namespace {
 using ::oom::testing::ConnectLoopback;
 using ::oom::testing::HttpRequest;
 using ::oom::testing::HttpResponse;
+using ::testing::HasSubstr;
 
 void SendAll(int fd, const std::string& data) {
   ASSERT_EQ(::send(fd, data.data(), data.size(), MSG_NOSIGNAL),
@@ -320,6 +322,26 @@ TEST(HttpServerGateTest, SlowClientsDoNotStarveAScrape) {
   EXPECT_EQ(server->gate_stats().admitted, 5u);
   EXPECT_GE(server->gate_stats().accepted, 5u + kSlowClients);
   for (int fd : slow) ::close(fd);
+
+  // The hang-ups are counted, and /metrics shows the gate's counts.
+  for (int i = 0; i < 500 && server->gate_stats().abandoned < slow.size();
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  HttpResponse metrics = HttpRequest(server->port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.error;
+  EXPECT_THAT(metrics.body,
+              HasSubstr(absl::StrCat(
+                  "oom_http_connections_dropped_total{reason=\"hangup\"} ",
+                  slow.size(), "\n")));
+  EXPECT_THAT(
+      metrics.body,
+      HasSubstr("oom_http_connections_dropped_total{reason=\"timeout\"} "
+                "0\n"));
+  // Every connection so far, this scrape's own included.
+  EXPECT_THAT(metrics.body,
+              HasSubstr(absl::StrCat("oom_http_connections_accepted_total ",
+                                     server->gate_stats().accepted, "\n")));
 }
 
 TEST(HttpServerGateTest, WithoutTheGateTheSameClientsStarveIt) {
