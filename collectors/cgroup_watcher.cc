@@ -345,8 +345,14 @@ class CgroupWatcher::Loop {
       if (it == rechecks_.end()) continue;
       Recheck& recheck = it->second;
       std::optional<int64_t> kills = Read(recheck.dir, path);
-      // Gone, counted, or no kill in time: the OOM ended without one.
-      if (!kills || *kills != recheck.baseline || now >= recheck.deadline) {
+      // Gone, counted, or no kill in time: the OOM ended without one. A
+      // reading that failed (-1) is tried again, and the first good one
+      // after a failed baseline becomes the baseline.
+      if (kills && *kills >= 0 && recheck.baseline < 0) {
+        recheck.baseline = *kills;
+      }
+      bool moved = kills && *kills >= 0 && *kills != recheck.baseline;
+      if (!kills || moved || now >= recheck.deadline) {
         rechecks_.erase(it);
         continue;
       }

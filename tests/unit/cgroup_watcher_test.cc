@@ -176,6 +176,10 @@ TEST(CgroupWatcherTest, V1ReadsAgainAfterAnOomSignalUntilTheKillIsCounted) {
   ASSERT_EQ(::write(efd, &one, sizeof(one)), 8);
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   EXPECT_EQ(Kills(ledger, "/pod"), 0);
+  // A reading that fails meanwhile (here a torn file; in cgroupfs a
+  // transient error) does not end the rereads.
+  tree.WriteFile("cg/pod/memory.oom_control", "oom_kill_disable 0\nunder_o");
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
   MakeV1Cgroup(tree, "cg/pod", 1);
   EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/pod") == 1; }));
   EXPECT_EQ(Kills(ledger, "/"), 1);
