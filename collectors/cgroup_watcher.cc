@@ -336,15 +336,13 @@ class CgroupWatcher::Loop {
 
   void RecheckDue() {
     Clock::time_point now = Clock::now();
-    std::vector<std::string> due;
-    for (const auto& [path, recheck] : rechecks_) {
-      if (recheck.next <= now) due.push_back(path);
-    }
-    for (const std::string& path : due) {
-      auto it = rechecks_.find(path);
-      if (it == rechecks_.end()) continue;
+    for (auto it = rechecks_.begin(); it != rechecks_.end();) {
       Recheck& recheck = it->second;
-      std::optional<int64_t> kills = Read(recheck.dir, path);
+      if (recheck.next > now) {
+        ++it;
+        continue;
+      }
+      std::optional<int64_t> kills = Read(recheck.dir, it->first);
       // Gone, counted, or no kill in time: the OOM ended without one. A
       // reading that failed (-1) is tried again, and the first good one
       // after a failed baseline becomes the baseline.
@@ -353,7 +351,7 @@ class CgroupWatcher::Loop {
       }
       bool moved = kills && *kills >= 0 && *kills != recheck.baseline;
       if (!kills || moved || now >= recheck.deadline) {
-        rechecks_.erase(it);
+        it = rechecks_.erase(it);
         continue;
       }
       if (now >= recheck.dense_until) {
@@ -361,6 +359,7 @@ class CgroupWatcher::Loop {
             recheck.interval * 2, kFirstSparseRecheck, kLongestRecheck);
       }
       recheck.next = now + recheck.interval;
+      ++it;
     }
   }
 

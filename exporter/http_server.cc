@@ -144,36 +144,6 @@ int Send(mg_connection* conn, int status, std::string_view reason,
   return status;
 }
 
-}  // namespace
-
-HttpServer::HttpServer(HttpServerOptions options,
-                       std::shared_ptr<ScrapeRegistry> registry)
-    : options_(std::move(options)),
-      registry_(std::move(registry)),
-      routes_(registry_->Routes()) {}
-
-absl::Status HttpServer::ConfigureTls(void* ssl_ctx) const {
-  if (!options_.web_config.tls) {
-    return absl::InternalError("TLS asked for without tls_server_config");
-  }
-  absl::Status status = oom::ConfigureTls(ssl_ctx, *options_.web_config.tls);
-  // From then on each handshake takes the TLS settings in force.
-  if (status.ok()) FollowTlsSource(ssl_ctx, web_.get());
-  return status;
-}
-
-HttpServer::~HttpServer() {
-  // Off the listening socket before civetweb closes it, lest the gate catch
-  // a later descriptor of the same number.
-  if (gate_ != nullptr) gate_->Uninstall();
-  exposer_.reset();  // Stops civetweb and waits for in-flight requests.
-  gate_.reset();
-  std::lock_guard<std::mutex> lock(g_servers_mu);
-  Servers().erase(context_);
-}
-
-namespace {
-
 // The connection gate's counts, scraped with the collectors' metrics: how
 // many connections came, and how many were closed before they sent a whole
 // request, and why (slow or silent clients, scanners, a connection flood).
@@ -215,6 +185,32 @@ class GateMetrics : public prometheus::Collectable {
 };
 
 }  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options,
+                       std::shared_ptr<ScrapeRegistry> registry)
+    : options_(std::move(options)),
+      registry_(std::move(registry)),
+      routes_(registry_->Routes()) {}
+
+absl::Status HttpServer::ConfigureTls(void* ssl_ctx) const {
+  if (!options_.web_config.tls) {
+    return absl::InternalError("TLS asked for without tls_server_config");
+  }
+  absl::Status status = oom::ConfigureTls(ssl_ctx, *options_.web_config.tls);
+  // From then on each handshake takes the TLS settings in force.
+  if (status.ok()) FollowTlsSource(ssl_ctx, web_.get());
+  return status;
+}
+
+HttpServer::~HttpServer() {
+  // Off the listening socket before civetweb closes it, lest the gate catch
+  // a later descriptor of the same number.
+  if (gate_ != nullptr) gate_->Uninstall();
+  exposer_.reset();  // Stops civetweb and waits for in-flight requests.
+  gate_.reset();
+  std::lock_guard<std::mutex> lock(g_servers_mu);
+  Servers().erase(context_);
+}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpServerOptions& options,

@@ -93,6 +93,31 @@ class CgroupLiveTest : public ::testing::Test {
     return child->path();
   }
 
+  struct Counted {
+    std::string child;            // the cgroup whose kill was counted
+    std::vector<Sample> samples;  // the scrape that counted it
+    int attempts = 0;
+  };
+  // KillAndRemove in `name`_1, _2, ... until a scrape counts the kill, at
+  // most kAttempts times (see the top of this file). Each attempt's cgroup
+  // must show 0 or 1 kill, never more.
+  Counted KillAndRemoveUntilCounted(CgroupCollector& collector,
+                                    const std::string& name) {
+    Counted counted;
+    while (counted.attempts < kAttempts) {
+      ++counted.attempts;
+      counted.child = KillAndRemove(absl::StrCat(name, "_", counted.attempts));
+      if (counted.child.empty()) break;
+      counted.samples = Scrape(collector);
+      std::optional<double> kills = Kills(counted.samples, counted.child);
+      EXPECT_TRUE(kills == 0 || kills == 1) << kills.value_or(-1);
+      if (kills != 0) break;
+      std::printf("attempt %d: no OOM signal came in time, trying again\n",
+                  counted.attempts);
+    }
+    return counted;
+  }
+
   std::string parent_name_;
   std::optional<MemoryCgroup> parent_;
 };
@@ -102,24 +127,14 @@ TEST_F(CgroupLiveTest, AKillInACgroupRemovedBetweenScrapesIsCounted) {
   std::vector<Sample> before = Scrape(collector);
   ASSERT_EQ(Kills(before, parent_->path()), 0);
 
-  std::string child;
-  std::vector<Sample> after;
-  int attempts = 0;
-  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
-    attempts = attempt;
-    child = KillAndRemove(absl::StrCat("short_lived_", attempt));
-    ASSERT_FALSE(child.empty());
-    after = Scrape(collector);
-    std::optional<double> kills = Kills(after, child);
-    ASSERT_TRUE(kills == 0 || kills == 1) << kills.value_or(-1);
-    if (kills == 1) break;
-    std::printf("attempt %d: no OOM signal came in time, trying again\n",
-                attempt);
-  }
+  Counted counted = KillAndRemoveUntilCounted(collector, "short_lived");
+  ASSERT_FALSE(counted.child.empty());
+  const std::string& child = counted.child;
+  const std::vector<Sample>& after = counted.samples;
   // Never scraped alive, yet its kill is there, and in its parent's total.
   EXPECT_EQ(Kills(after, child), 1);
   EXPECT_EQ(Kills(after, parent_->path()), 1);
-  EXPECT_EQ(FindValue(after, "oom_cgroup_retained", {}), attempts);
+  EXPECT_EQ(FindValue(after, "oom_cgroup_retained", {}), counted.attempts);
   EXPECT_EQ(
       FindValue(after, "oom_cgroup_memory_usage_bytes", {{"cgroup", child}}),
       std::nullopt);
@@ -140,19 +155,10 @@ TEST_F(CgroupLiveTest, RetentionDropsTheRemovedCgroupButNotTheCount) {
   CgroupCollector collector(FsRoots(),
                             Options(true, std::chrono::milliseconds(500)));
   Scrape(collector);
-  std::string child;
-  std::optional<double> kills;
-  for (int attempt = 1; attempt <= kAttempts && kills != 1; ++attempt) {
-    child = KillAndRemove(absl::StrCat("retained_", attempt));
-    ASSERT_FALSE(child.empty());
-    kills = Kills(Scrape(collector), child);
-    ASSERT_TRUE(kills == 0 || kills == 1) << kills.value_or(-1);
-    if (kills == 0) {
-      std::printf("attempt %d: no OOM signal came in time, trying again\n",
-                  attempt);
-    }
-  }
-  EXPECT_EQ(kills, 1);
+  Counted counted = KillAndRemoveUntilCounted(collector, "retained");
+  ASSERT_FALSE(counted.child.empty());
+  const std::string& child = counted.child;
+  EXPECT_EQ(Kills(counted.samples, child), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   std::vector<Sample> later = Scrape(collector);
   EXPECT_EQ(Kills(later, child), std::nullopt);
