@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Fetches Debian kernel packages for the VM tests and unpacks them into a
+# cache, never installing them on the host:
+#   tests/vm/kernels.sh PACKAGE...   prints one line per package: PACKAGE DIR
+# DIR holds vmlinuz (the kernel image) and lib/modules/. Debian 12
+# (bookworm) packages come from the machine's own apt setup; Debian 11
+# (bullseye) ones through a source list of our own on the same mirror, in the
+# cache, with its own package lists: the machine's apt setup is not changed.
+# The cache is $OOM_VM_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oom_exporter-vm.
+set -euo pipefail
+
+cache=${OOM_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oom_exporter-vm}
+mkdir -p "$cache/kernels" "$cache/apt"
+
+# The mirror the machine already uses for bookworm.
+mirror() {
+  local uri
+  uri=$(grep -hoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+    /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 | awk '{print $2}')
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# apt-get download through our own lists for bullseye (updated at most daily).
+bullseye_apt() {
+  local dir=$cache/apt/bullseye
+  mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+  if [[ ! -f $dir/sources.list ]]; then
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(mirror) bullseye main" \
+      >"$dir/sources.list"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(mirror | sed 's#/debian/\?$#/debian-security#') bullseye-security main" \
+      >>"$dir/sources.list"
+  fi
+  local opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=-
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache::Archives=$dir/archives"
+    -o "Dir::Cache::pkgcache=$dir/pkgcache.bin" -o "Dir::Cache::srcpkgcache=$dir/srcpkgcache.bin"
+    -o APT::Sandbox::User=root)
+  if [[ -z $(find "$dir/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -1) ]]; then
+    apt-get "${opts[@]}" update -qq >&2
+  fi
+  apt-get "${opts[@]}" "$@"
+}
+
+fetch() {  # fetch PACKAGE: unpacks into $cache/kernels/PACKAGE
+  local package=$1 dest=$cache/kernels/$1
+  if [[ -f $dest/vmlinuz ]]; then return; fi
+  local work
+  work=$(mktemp -d "$cache/kernels/.fetch.XXXXXX")
+  (
+    cd "$work"
+    if [[ $package == linux-image-5.10.* ]]; then
+      bullseye_apt download "$package" >&2
+    else
+      if ! apt-get -o APT::Sandbox::User=root download "$package" >&2 2>&1; then
+        # The lists may predate the package: update them once, then retry.
+        apt-get update -qq >&2
+        apt-get -o APT::Sandbox::User=root download "$package" >&2
+      fi
+    fi
+    dpkg-deb -x ./*.deb root
+    mkdir unpacked
+    cp root/boot/vmlinuz-* unpacked/vmlinuz
+    cp root/boot/config-* unpacked/config 2>/dev/null || true
+    mv root/lib unpacked/lib 2>/dev/null || true
+  )
+  rm -rf "$dest"
+  mv "$work/unpacked" "$dest"
+  rm -rf "$work"
+}
+
+for package in "$@"; do
+  fetch "$package"
+  echo "$package $cache/kernels/$package"
+done
