@@ -73,15 +73,17 @@ rootfs_archive() {
 # build_rootfs ARCHIVE PACKAGE...: mmdebstrap into a directory (its output
 # in ARCHIVE.log), then cpio.
 build_rootfs() {
-  local archive=$1 tree list
+  local archive=$1 tree list log
   shift
   list=$(
     IFS=,
     echo "$*"
   )
   mkdir -p "$(dirname "$archive")"
+  # Names of our own: two runs may build the same archive at once.
   tree=$(mktemp -d "$cache/rootfs/.tree.XXXXXX")
   rmdir "$tree"  # mmdebstrap makes it
+  log=$tree.log
   echo "building the Debian $suite rootfs: $list" >&2
   if ! mmdebstrap --variant=minbase --include="$list" \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
@@ -89,15 +91,16 @@ build_rootfs() {
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
-    "$suite" "$tree" "$(mirror)" >"$archive.log" 2>&1; then
-    cat "$archive.log" >&2
-    rm -rf "$tree"
+    "$suite" "$tree" "$(mirror)" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -rf "$tree" "$log"
     return 1
   fi
   (cd "$tree" && find . -mindepth 1 | cpio -o -H newc --quiet | zstd -q -3 -T0) \
-    >"$archive.tmp"
+    >"$tree.cpio.zst"
   rm -rf "$tree"
-  mv "$archive.tmp" "$archive"
+  mv "$log" "$archive.log"
+  mv "$tree.cpio.zst" "$archive"
 }
 
 # overlay_archive EXPORTER UNIT OUT: our files, installed as README's
