@@ -107,7 +107,7 @@ build_rootfs() {
 # "On a host with systemd" says, in a second cpio archive.
 overlay_archive() {
   local exporter=$1 unit=$2 out=$3 root
-  root=$(mktemp -d)
+  root=$(mktemp -d "$(dirname "$out")/overlay.XXXXXX")
   mkdir -p "$root"/{etc/systemd/system,usr/local/bin,usr/local/lib/oom-test}
   install -m 0755 "$exporter" "$root/usr/local/bin/oom_exporter"
   install -m 0644 "$unit" "$root/etc/systemd/system/oom_exporter.service"
