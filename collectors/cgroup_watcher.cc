@@ -50,6 +50,9 @@ constexpr std::chrono::seconds kRecheckFor{5};
 // signalled between the two is not signalled again, so it is read a few
 // more times for a second (cheap: cgroups are not created every second).
 constexpr std::chrono::seconds kSettleFor{1};
+// v2: a cgroup is read this often after a signal, for
+// Target::v2_signal_window (the header says why).
+constexpr milliseconds kV2WindowRecheck{1};
 
 std::string ChildPath(const std::string& path, std::string_view name) {
   std::string child = path == "/" ? "" : path;
@@ -137,6 +140,9 @@ class CgroupWatcher::Loop {
     Clock::time_point dense_until;
     Clock::time_point deadline;
     Clock::duration interval;
+    // v2 (ScheduleWindow): read until the deadline even after a kill, for
+    // a second kill whose signal could be dropped too.
+    bool window = false;
   };
 
   void Schedule(const std::string& path, const std::string& dir,
@@ -154,6 +160,22 @@ class CgroupWatcher::Loop {
           Recheck{dir, baseline,         now + kFirstSparseRecheck,
                   now, now + kSettleFor, kFirstSparseRecheck};
     }
+  }
+
+  // v2: reads `path` every millisecond for v2_signal_window after a signal
+  // of its memory.events (or its cgroup.events: the last task left),
+  // extending a window already open.
+  void ScheduleWindow(const std::string& path, const std::string& dir,
+                      int64_t kills) {
+    Clock::time_point now = Clock::now();
+    auto [it, added] =
+        rechecks_.try_emplace(path, Recheck{dir, kills, now + kV2WindowRecheck,
+                                            now, now, kV2WindowRecheck, true});
+    Recheck& recheck = it->second;
+    Clock::time_point until = now + target_.v2_signal_window;
+    recheck.dense_until = std::max(recheck.dense_until, until);
+    recheck.deadline = std::max(recheck.deadline, until);
+    if (!added) recheck.next = std::min(recheck.next, now + kV2WindowRecheck);
   }
 
   // Reads the counts of `path` into the ledger; the oom_kill count (-1 when
@@ -300,9 +322,11 @@ class CgroupWatcher::Loop {
     } else if ((event.mask & IN_ISDIR) &&
                (event.mask & (IN_DELETE | IN_MOVED_FROM))) {
       Removed(ChildPath(parent.path, name));
-    } else if ((event.mask & IN_MODIFY) && name == "memory.events" &&
+    } else if ((event.mask & IN_MODIFY) &&
+               (name == "memory.events" || name == "cgroup.events") &&
                target_.tracked(parent.path, parent.depth)) {
-      Read(parent.dir, parent.path);
+      std::optional<int64_t> kills = Read(parent.dir, parent.path);
+      if (kills) ScheduleWindow(parent.path, parent.dir, *kills);
     }
   }
 
@@ -350,6 +374,10 @@ class CgroupWatcher::Loop {
         recheck.baseline = *kills;
       }
       bool moved = kills && *kills >= 0 && *kills != recheck.baseline;
+      if (moved && recheck.window) {
+        recheck.baseline = *kills;
+        moved = false;
+      }
       if (!kills || moved || now >= recheck.deadline) {
         it = rechecks_.erase(it);
         continue;

@@ -8,7 +8,14 @@
 // - inotify on every cgroup directory: IN_CREATE (a new cgroup is followed
 //   at once, before its first scrape), IN_DELETE (removed: the ledger keeps
 //   its counts), and on v2 IN_MODIFY of memory.events, which the kernel
-//   signals after each event (at most every 20 ms per file).
+//   signals after each event, at most once per 10 ms per file: a change
+//   within that time of the last signal is signalled by a timer, which the
+//   kernel drops when the cgroup is removed first (a kill counted just after
+//   the `max` events before it, in a cgroup removed milliseconds later). So
+//   after each signal of memory.events or cgroup.events (the last task
+//   left) the cgroup is read every millisecond for 15 ms, as long as a
+//   change could wait on that timer. A cgroup signalled without pause (one
+//   at its limit) is read at most 1,000 times a second.
 // - v1 has no such signal for its counters. Each cgroup gets an eventfd
 //   registered through cgroup.event_control on memory.oom_control; the
 //   kernel signals it when an OOM starts in the cgroup or above it, before
@@ -25,6 +32,7 @@
 //   milliseconds of such a kill misses it, and only the kernel log has it
 //   (tests/reliability/removal_race.sh measures this).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -47,6 +55,9 @@ class CgroupWatcher {
     // Whether the cgroup `path`, `depth` levels below the root, has its
     // counts recorded (the others are only watched for new children).
     std::function<bool(const std::string& path, std::size_t depth)> tracked;
+    // v2: how long a cgroup is read again after a signal (above); tests
+    // lengthen it so that a slow machine cannot outrun it.
+    std::chrono::milliseconds v2_signal_window{15};
   };
 
   // Starts following `target`; `ledger` must outlive the watcher. Every

@@ -115,6 +115,42 @@ TEST(CgroupWatcherTest, V2FollowsEventsCreationAndRemoval) {
   EXPECT_EQ((*watcher)->failures(), 0u);
 }
 
+TEST(CgroupWatcherTest, V2ReadsAgainAfterASignalForAKillThatIsNotSignalled) {
+  // The kernel signals a `max` event; the kill counted a moment later waits
+  // on the 10 ms notify timer, and the cgroup is removed before it fires:
+  // no signal for the kill. Here the kill is moved in (IN_MOVED_TO, which
+  // the watcher does not read on) after the watcher read the `max` event.
+  TempTree tree;
+  tree.WriteFile("cg/pod/memory.events",
+                 "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+  tree.WriteFile("cg/pod/memory.events.local",
+                 "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+  tree.MakeDir("staging");
+  CgroupLedger ledger(/*sum_descendants=*/false, std::chrono::hours(1));
+  CgroupWatcher::Target target = Target(tree, true);
+  target.v2_signal_window = std::chrono::seconds(5);  // slow machines too
+  absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+      CgroupWatcher::Start(target, &ledger);
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  tree.WriteFile("cg/pod/memory.events",
+                 "low 0\nhigh 0\nmax 7\noom 0\noom_kill 0\n");
+  ASSERT_TRUE(WaitFor([&] {
+    std::optional<CgroupLedger::Row> row = RowOf(ledger, "/pod");
+    return row && row->total[kCgroupEventMax] == 7;
+  }));
+  tree.WriteFile("staging/memory.events",
+                 "low 0\nhigh 0\nmax 8\noom 1\noom_kill 1\n");
+  std::filesystem::rename(tree.root() + "/staging/memory.events",
+                          tree.root() + "/cg/pod/memory.events");
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/pod") == 1; }));
+  std::filesystem::remove_all(tree.root() + "/cg/pod");
+  EXPECT_TRUE(WaitFor([&] {
+    std::optional<CgroupLedger::Row> row = RowOf(ledger, "/pod");
+    return row && row->removed;
+  }));
+  EXPECT_EQ(Kills(ledger, "/pod"), 1);
+}
+
 TEST(CgroupWatcherTest, V1FollowsCreationAndRemoval) {
   TempTree tree;
   tree.WriteFile("cg/memory.oom_control",
