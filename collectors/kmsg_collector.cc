@@ -41,9 +41,11 @@ constexpr MetricDesc kLoggedKills{
     MetricType::Counter};
 constexpr MetricDesc kUnlogged{
     "oom_kills_unlogged",
-    "Kills the kernel counted (/proc/vmstat oom_kill) that the kernel log "
-    "does not show since boot; can read 1 for a moment while a kill is being "
-    "logged",
+    "Kills the kernel counted since boot (/proc/vmstat oom_kill) that the "
+    "kernel log does not show: oom_kill minus the kills in the log and minus "
+    "the kill lines printed again for a process already killed "
+    "(oom_kmsg_repeated_kills_total); can read 1 for a moment while a kill is "
+    "being logged",
     MetricType::Gauge};
 constexpr MetricDesc kInvocations{
     "oom_killer_invocations_total",
@@ -78,6 +80,13 @@ constexpr MetricDesc kLost{
     "oom_kmsg_lost_records_total",
     "Kernel log records overwritten in the ring before the exporter could "
     "read them, since boot (/dev/kmsg sequence gaps)",
+    MetricType::Counter};
+constexpr MetricDesc kRepeatedKills{
+    "oom_kmsg_repeated_kills_total",
+    "Kill lines the kernel printed again since boot for a process the same "
+    "OOM had already killed (memory.oom.group kills its chosen victim "
+    "twice), which /proc/vmstat oom_kill and memory.events oom_kill count as "
+    "kills too (/dev/kmsg)",
     MetricType::Counter};
 constexpr MetricDesc kUnrecognized{
     "oom_kmsg_unrecognized_records_total",
@@ -166,6 +175,7 @@ KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
       Process(&lines);
       lines.clear();
     }
+    counters_.repeated_kills_counted = true;  // the replay is over
   }
   SaveState();
   thread_ = std::thread([this] { Run(); });
@@ -270,12 +280,22 @@ bool KmsgCollector::Process(std::vector<std::string>* lines) {
       if (!replay_only) counters_.last_sequence = sequence;
     }
     uint64_t invocations = assembler_.invocations();
+    uint64_t repeated_kills = assembler_.repeated_kills();
     uint64_t unrecognized = assembler_.unrecognized();
     uint64_t panics = assembler_.panics();
     assembler_.Add(line, &events);
-    if (replay_only) continue;
+    uint64_t repeats = assembler_.repeated_kills() - repeated_kills;
+    if (replay_only) {
+      // A state file of an exporter that did not count repeated kill lines:
+      // the ones it read are counted now, while the ring still holds them.
+      if (!counters_.repeated_kills_counted) {
+        counters_.repeated_kills += repeats;
+      }
+      continue;
+    }
     ++counters_.records;
     counters_.invocations += assembler_.invocations() - invocations;
+    counters_.repeated_kills += repeats;
     counters_.unrecognized += assembler_.unrecognized() - unrecognized;
     counters_.panics += assembler_.panics() - panics;
   }
@@ -356,7 +376,9 @@ void KmsgCollector::SaveState() {
 absl::Status KmsgCollector::Collect(MetricSink& sink) {
   if (!open_status_.ok()) return open_status_;
   // vmstat first: the kernel counts a kill just before it logs it, so this
-  // order can only under-, never over-state the unlogged kills.
+  // order can only under-, never over-state the unlogged kills. vmstat counts
+  // every kill line, a repeated one too (a memory.oom.group victim is killed
+  // twice), so the repeats are not unlogged kills.
   std::optional<uint64_t> kernel_kills;
   if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("vmstat"));
       text.ok()) {
@@ -381,8 +403,9 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
     sink.Add(kLoggedKills, static_cast<double>(count), {{"scope", scope}});
   }
   if (kernel_kills) {
-    sink.Add(kUnlogged, *kernel_kills > logged
-                            ? static_cast<double>(*kernel_kills - logged)
+    uint64_t explained = logged + c.repeated_kills;
+    sink.Add(kUnlogged, *kernel_kills > explained
+                            ? static_cast<double>(*kernel_kills - explained)
                             : 0);
   }
   sink.Add(kInvocations, static_cast<double>(c.invocations));
@@ -421,6 +444,7 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
   }
   sink.Add(kRecords, static_cast<double>(c.records));
   sink.Add(kLost, static_cast<double>(c.lost));
+  sink.Add(kRepeatedKills, static_cast<double>(c.repeated_kills));
   sink.Add(kUnrecognized, static_cast<double>(c.unrecognized));
   return absl::OkStatus();
 }

@@ -5,11 +5,15 @@
 //   oom_kills_total{scope,cgroup,comm}        kills by victim (capped)
 //   oom_logged_kills_total{scope}             the same by scope, from 0
 //   oom_kills_unlogged                        vmstat oom_kill minus logged
+//                                             kills and repeated kill lines
 //   oom_killer_invocations_total
 //   oom_kill_last_timestamp_seconds
 //   oom_recent_kill_timestamp_seconds{pid,comm,cgroup,scope,constraint}
 //   oom_killed_process_memory_bytes{scope}    histogram of victims' rss
 //   oom_kmsg_{records,lost_records,unrecognized_records}_total
+//   oom_kmsg_repeated_kills_total             kill lines of a process the
+//                                             same OOM had killed already
+//                                             (memory.oom.group's victim)
 // and GET /api/v1/kills. A background thread follows /dev/kmsg; on start it
 // replays the ring and skips what the state file says was counted.
 

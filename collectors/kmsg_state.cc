@@ -117,7 +117,8 @@ std::string SerializeKmsgState(const KmsgCounters& c) {
   AppendNumber(&out, c.last_sequence);
   absl::StrAppend(&out, "\nrecords\t", c.records, "\nlost\t", c.lost,
                   "\nunrecognized\t", c.unrecognized, "\ninvocations\t",
-                  c.invocations, "\npanics\t", c.panics, "\nlast_kill_time");
+                  c.invocations, "\nrepeated_kills\t", c.repeated_kills,
+                  "\npanics\t", c.panics, "\nlast_kill_time");
   AppendNullable(&out, c.last_kill_time ? std::optional<std::string>(
                                               FormatDouble(*c.last_kill_time))
                                         : std::nullopt);
@@ -170,6 +171,7 @@ std::string SerializeKmsgState(const KmsgCounters& c) {
 
 absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
   KmsgCounters c;
+  c.repeated_kills_counted = false;  // until its line comes
   int line_number = 0;
   bool magic = false;
   bool ended = false;
@@ -212,6 +214,9 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
       counter(&c.unrecognized);
     } else if (key == "invocations") {
       counter(&c.invocations);
+    } else if (key == "repeated_kills") {
+      counter(&c.repeated_kills);
+      c.repeated_kills_counted = true;
     } else if (key == "panics") {
       counter(&c.panics);
     } else if (key == "last_kill_time" && f.size() == 2) {

@@ -48,6 +48,13 @@ struct KmsgCounters {
   uint64_t lost = 0;
   uint64_t unrecognized = 0;
   uint64_t invocations = 0;
+  // Kill lines printed again for a process the same OOM had already killed
+  // (KillAssembler::repeated_kills).
+  uint64_t repeated_kills = 0;
+  // False when the state came from a file without a "repeated_kills" line
+  // (written before the exporter counted them): repeated_kills loads as 0,
+  // and the run that wrote the file did not count the repeats it read.
+  bool repeated_kills_counted = true;
   uint64_t panics = 0;
   std::optional<double> last_kill_time;
   // oom_kills_total by (scope, cgroup, comm).

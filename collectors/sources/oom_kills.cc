@@ -298,7 +298,16 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
       if (group_member &&
           std::find(context_.killed.begin(), context_.killed.end(), pid) !=
               context_.killed.end()) {
-        return;  // memory.oom.group prints its first victim twice
+        // memory.oom.group kills its chosen victim again as a member
+        // (debian-6.12-kmsg-raw-vm-oom-group.log, records 768-772):
+        //   Memory cgroup out of memory: Killed process 273 (hog) ...
+        //   Tasks in /grp are going to be killed due to memory.oom.group set
+        //   Memory cgroup out of memory: Killed process 257 (sleeper) ...
+        //   Memory cgroup out of memory: Killed process 265 (sleeper) ...
+        //   Memory cgroup out of memory: Killed process 273 (hog) ...
+        // One process, one kill; the kernel's counters count two.
+        ++repeated_kills_;
+        return;
       }
       OomKill kill;
       kill.pid = pid;

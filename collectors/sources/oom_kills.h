@@ -8,8 +8,10 @@
 //    only when no kill line for that pid comes with it;
 //  - an "invoked oom-killer" header is never a kill, and kills without a
 //    header (the kernel rate-limits headers, not kill lines) are counted;
-//  - a memory.oom.group kill counts every member once (the kernel prints the
-//    first victim twice).
+//  - a memory.oom.group kill counts every member once: the kernel kills its
+//    chosen victim a second time as a member of the group, printing a second
+//    kill line (and counting it again in /proc/vmstat and memory.events
+//    oom_kill); such repeats are counted apart, in repeated_kills().
 // Context printed before the kill line (the summary, the old selection line,
 // "Task in X killed as a result of limit of Y") is merged into the kill.
 
@@ -106,6 +108,10 @@ class KillAssembler {
   bool has_pending() const { return context_.pending_summary.has_value(); }
 
   uint64_t invocations() const { return invocations_; }
+  // Kill lines for a process the same OOM had already killed (the chosen
+  // victim of a memory.oom.group kill, printed again as a member of the
+  // group): never kills, but the kernel's oom_kill counters count them.
+  uint64_t repeated_kills() const { return repeated_kills_; }
   uint64_t unrecognized() const { return unrecognized_; }
   uint64_t panics() const { return panics_; }
 
@@ -140,6 +146,7 @@ class KillAssembler {
   // The last kill had no summary: a summary for its pid may still follow.
   std::optional<int64_t> amendable_pid_;
   uint64_t invocations_ = 0;
+  uint64_t repeated_kills_ = 0;
   uint64_t unrecognized_ = 0;
   uint64_t panics_ = 0;
   // Pids of the last kills, for reaper lines that may come much later.

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     }
     assembler.Flush(&events);
     counters.invocations += assembler.invocations();
+    counters.repeated_kills += assembler.repeated_kills();
     counters.unrecognized += assembler.unrecognized();
     counters.panics += assembler.panics();
     for (oom::OomKill& kill : events.kills) {

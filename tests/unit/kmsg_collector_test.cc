@@ -1,6 +1,8 @@
 // The kmsg collector on files of real /dev/kmsg records (this machine's,
-// tests/fixtures/kmsg/records.kmsg: three memcg OOM kills), through
-// restarts, appended records, lost records, reboots and broken state files.
+// tests/fixtures/kmsg/records.kmsg: three memcg OOM kills; and the QEMU VM
+// logs of tests/fixtures/kmsg/corpus/debian-*-kmsg-raw-vm-oom-group.log:
+// three memcg kills and a memory.oom.group kill), through restarts, appended
+// records, lost records, reboots and broken state files.
 
 #include "collectors/kmsg_collector.h"
 
@@ -10,6 +12,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +112,25 @@ class KmsgCollectorTest : public ::testing::Test {
     out << text;
   }
 
+  // Puts a QEMU VM log of the corpus (debian-VERSION-kmsg-raw-vm-oom-group)
+  // in place of the ring, and the kernel's count of kills at its end, 7:
+  // 3 plain kills, then hog, 2 sleepers and hog again in the group kill.
+  void UseVmLog(const std::string& version, int vmstat_oom_kill = 7) {
+    tree_.WriteFile("kmsg", VmLog(version));
+    tree_.WriteFile("proc/vmstat",
+                    absl::StrCat("oom_kill ", vmstat_oom_kill, "\n"));
+  }
+  static std::string VmLog(const std::string& version) {
+    return ReadSourceFile("tests/fixtures/kmsg/corpus/debian-" + version +
+                          "-kmsg-raw-vm-oom-group.log");
+  }
+
+  std::string StateFile() {
+    std::ifstream in(tree_.root() + "/state/kmsg.state", std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in),
+                       std::istreambuf_iterator<char>());
+  }
+
   // Polls until `name{labels}` reaches `want` or 10 s pass (a deadline for
   // the follower thread, not a speed requirement).
   bool WaitFor(KmsgCollector& collector, const std::string& name,
@@ -173,6 +195,120 @@ TEST_F(KmsgCollectorTest, UnloggedKillsShowTheDifferenceWithVmstat) {
   tree_.WriteFile("proc/vmstat", "oom_kill 5\n");
   auto collector = Start();
   EXPECT_EQ(Value(Collect(*collector), "oom_kills_unlogged"), 2);
+}
+
+// memory.oom.group on Linux 5.10, 6.1 and 6.12: the kernel kills its chosen
+// victim (hog) a second time as a member of the group, prints a second kill
+// line and counts it in /proc/vmstat. 7 = 6 processes + 1 repeated line: no
+// kill is unlogged.
+TEST_F(KmsgCollectorTest, AGroupKillsRepeatedVictimIsNoUnloggedKill) {
+  for (const char* version : {"5.10", "6.1", "6.12"}) {
+    SCOPED_TRACE(version);
+    UseVmLog(version);
+    KmsgOptions options;
+    options.state_file = "";  // each log from zero
+    auto collector = Start(options);
+    std::vector<Sample> s = Collect(*collector);
+    EXPECT_EQ(Value(s, "oom_kills_unlogged"), 0);
+    EXPECT_EQ(Value(s, "oom_kmsg_repeated_kills_total"), 1);
+    EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 6);
+    EXPECT_EQ(Value(s, "oom_kills_total", Kill("/grp", "hog")), 1);
+    EXPECT_EQ(Value(s, "oom_kills_total", Kill("/grp", "sleeper")), 2);
+    EXPECT_EQ(Value(s, "oom_kills_total", Kill("/app/worker", "hog")), 1);
+    EXPECT_EQ(Value(s, "oom_killer_invocations_total"), 4);
+    EXPECT_EQ(Value(s, "oom_kmsg_unrecognized_records_total"), 0);
+  }
+}
+
+// A kill the log does not show still shows beside a repeated one.
+TEST_F(KmsgCollectorTest, AnUnloggedKillStillShowsAfterAGroupKill) {
+  UseVmLog("6.12", 8);
+  auto collector = Start();
+  std::vector<Sample> s = Collect(*collector);
+  EXPECT_EQ(Value(s, "oom_kills_unlogged"), 1);
+  EXPECT_EQ(Value(s, "oom_kmsg_repeated_kills_total"), 1);
+}
+
+// The records file of the other tests has no group kill.
+TEST_F(KmsgCollectorTest, PlainKillsRepeatNothing) {
+  auto collector = Start();
+  std::vector<Sample> s = Collect(*collector);
+  EXPECT_EQ(Value(s, "oom_kmsg_repeated_kills_total"), 0);
+  EXPECT_EQ(Value(s, "oom_kills_unlogged"), 0);
+}
+
+// The repeat is saved in the state file and not counted again when the
+// next run replays the ring.
+TEST_F(KmsgCollectorTest, ARestartCountsARepeatedKillLineOnce) {
+  UseVmLog("6.12");
+  Start().reset();
+  EXPECT_THAT(StateFile(), HasSubstr("\nrepeated_kills\t1\n"));
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run);
+    auto collector = Start();
+    std::vector<Sample> s = Collect(*collector);
+    EXPECT_EQ(Value(s, "oom_kmsg_repeated_kills_total"), 1);
+    EXPECT_EQ(Value(s, "oom_kills_unlogged"), 0);
+    EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 6);
+    EXPECT_EQ(Value(s, "oom_kmsg_records_total"), 410);
+  }
+}
+
+// A restart in the middle of the group kill: the first run counted through
+// the second sleeper (record 771); hog's repeated line (772) comes while the
+// exporter is down. The next run replays the group kill as context and
+// counts the repeat once, not as a kill.
+TEST_F(KmsgCollectorTest, ARepeatAfterARestartInTheMiddleOfAGroupKill) {
+  const std::string log = VmLog("6.12");
+  const std::size_t last = log.rfind("3,772,");
+  ASSERT_NE(last, std::string::npos);
+  UseVmLog("6.12");
+  tree_.WriteFile("kmsg", log.substr(0, last));
+  {
+    auto first = Start();
+    std::vector<Sample> s = Collect(*first);
+    EXPECT_EQ(Value(s, "oom_kmsg_repeated_kills_total"), 0);
+    EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 6);
+  }
+  Append(log.substr(last));
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run);
+    auto collector = Start();
+    std::vector<Sample> s = Collect(*collector);
+    EXPECT_EQ(Value(s, "oom_kmsg_repeated_kills_total"), 1);
+    EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 6);
+    EXPECT_EQ(Value(s, "oom_kills_total", Kill("/grp", "hog")), 1);
+    EXPECT_EQ(Value(s, "oom_kills_unlogged"), 0);
+  }
+}
+
+// A state file of an exporter that did not count repeated kill lines (no
+// "repeated_kills" line) loads: nothing it counted is counted again, and
+// the repeats among the records it counted, which the ring still holds, are
+// counted now, once.
+TEST_F(KmsgCollectorTest, AStateFileWithoutRepeatedKillsLoads) {
+  UseVmLog("6.12");
+  Start().reset();
+  std::string state = StateFile();
+  const std::string line = "repeated_kills\t1\n";
+  const std::size_t at = state.find("\n" + line);
+  ASSERT_NE(at, std::string::npos) << state;
+  state.erase(at + 1, line.size());
+  tree_.WriteFile("state/kmsg.state", state);
+  log_.clear();
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run);
+    auto collector = Start();
+    std::vector<Sample> s = Collect(*collector);
+    EXPECT_EQ(Value(s, "oom_logged_kills_total", {{"scope", "memcg"}}), 6);
+    EXPECT_EQ(Value(s, "oom_kmsg_records_total"), 410);
+    EXPECT_EQ(Value(s, "oom_killer_invocations_total"), 4);
+    EXPECT_EQ(Value(s, "oom_kmsg_repeated_kills_total"), 1);
+    EXPECT_EQ(Value(s, "oom_kills_unlogged"), 0);
+  }
+  for (const std::string& entry : log_) {
+    EXPECT_THAT(entry, Not(HasSubstr("state file unusable")));
+  }
 }
 
 TEST_F(KmsgCollectorTest, ARestartCountsNothingTwice) {

@@ -35,6 +35,7 @@ KmsgCounters FullState() {
   c.lost = 3;
   c.unrecognized = 2;
   c.invocations = 5;
+  c.repeated_kills = 4;
   c.panics = 1;
   c.last_kill_time = 1763778475.5;
   c.kills[{"memcg", "/corpus_b", "python3"}] = 2;
@@ -116,6 +117,8 @@ void ExpectStatesEqual(const KmsgCounters& a, const KmsgCounters& b) {
   EXPECT_EQ(a.lost, b.lost);
   EXPECT_EQ(a.unrecognized, b.unrecognized);
   EXPECT_EQ(a.invocations, b.invocations);
+  EXPECT_EQ(a.repeated_kills, b.repeated_kills);
+  EXPECT_EQ(a.repeated_kills_counted, b.repeated_kills_counted);
   EXPECT_EQ(a.panics, b.panics);
   EXPECT_EQ(a.last_kill_time, b.last_kill_time);
   EXPECT_EQ(a.kills, b.kills);
@@ -144,6 +147,54 @@ TEST(KmsgStateTest, RoundTripWithEveryField) {
   ExpectStatesEqual(*parsed, state);
   // Serialising again gives the same bytes.
   EXPECT_EQ(SerializeKmsgState(*parsed), text);
+}
+
+TEST(KmsgStateTest, RoundTripOfRepeatedKills) {
+  KmsgCounters state;
+  state.repeated_kills = 3;
+  const std::string text = SerializeKmsgState(state);
+  EXPECT_THAT(text, HasSubstr("\nrepeated_kills\t3\n"));
+  absl::StatusOr<KmsgCounters> parsed = ParseKmsgState(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << text;
+  EXPECT_EQ(parsed->repeated_kills, 3u);
+  EXPECT_TRUE(parsed->repeated_kills_counted);
+}
+
+// A file as exporters wrote it before they counted repeated kill lines has
+// no "repeated_kills" line (here the counters after
+// debian-6.12-kmsg-raw-vm-oom-group.log, without memory and recent lines):
+// it loads, with 0 and a mark that its run did not count them, and is saved
+// again with the line.
+TEST(KmsgStateTest, AFileWithoutRepeatedKillsLoads) {
+  const std::string old_format =
+      "oom_exporter-kmsg-state 1\n"
+      "boot_id\t591a4f42-9d77-4508-8a4f-516389029cb8\n"
+      "last_sequence\t772\n"
+      "records\t410\n"
+      "lost\t363\n"
+      "unrecognized\t0\n"
+      "invocations\t4\n"
+      "panics\t0\n"
+      "last_kill_time\t1795305606.160035\n"
+      "kill\tmemcg\t/app/worker\thog\t1\n"
+      "kill\tmemcg\t/early/a\thog\t1\n"
+      "kill\tmemcg\t/early/b\thog\t1\n"
+      "kill\tmemcg\t/grp\thog\t1\n"
+      "kill\tmemcg\t/grp\tsleeper\t2\n"
+      "end\n";
+  absl::StatusOr<KmsgCounters> parsed = ParseKmsgState(old_format);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->repeated_kills, 0u);
+  EXPECT_FALSE(parsed->repeated_kills_counted);
+  EXPECT_EQ(parsed->invocations, 4u);
+  EXPECT_EQ(parsed->records, 410u);
+  EXPECT_EQ(parsed->last_sequence, 772u);
+  EXPECT_EQ(parsed->kills.size(), 5u);
+  const std::string again = SerializeKmsgState(*parsed);
+  EXPECT_THAT(again, HasSubstr("\ninvocations\t4\nrepeated_kills\t0\n"));
+  absl::StatusOr<KmsgCounters> reparsed = ParseKmsgState(again);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status();
+  EXPECT_TRUE(reparsed->repeated_kills_counted);
 }
 
 TEST(KmsgStateTest, FormatIsLineBasedAndEndsWithEnd) {
@@ -245,6 +296,10 @@ TEST(KmsgStateTest, CorruptLinesAreErrors) {
            std::string("records\t18446744073709551616"),
            std::string("records\t\\N"),
            std::string("lost\t1.5"),
+           std::string("repeated_kills"),
+           std::string("repeated_kills\tx"),
+           std::string("repeated_kills\t-1"),
+           std::string("repeated_kills\t\\N"),
            std::string("boot_id"),
            std::string("boot_id\t\\N"),
            std::string("last_sequence\tx"),

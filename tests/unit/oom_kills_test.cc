@@ -10,6 +10,7 @@
 #include "collectors/sources/log_line.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_tree.h"
 
 namespace oom {
 namespace {
@@ -246,6 +247,7 @@ TEST_F(KillAssemblerTest, MemoryOomGroupCountsEveryMemberOnce) {
   Flush();
   ASSERT_THAT(Pids(events_.kills), ElementsAre(9188, 1, 9182));
   EXPECT_EQ(assembler_.invocations(), 1u);
+  EXPECT_EQ(assembler_.repeated_kills(), 1u);  // 9188's second kill line
   // The first victim has the summary's own fields.
   EXPECT_EQ(events_.kills[0].task_memcg, "/test1");
   EXPECT_EQ(events_.kills[0].uid, 0);
@@ -280,6 +282,124 @@ TEST_F(KillAssemblerTest, GlobalKillAfterAGroupKillIsANewEvent) {
   EXPECT_FALSE(other.oom_memcg.has_value());
   EXPECT_FALSE(other.constraint.has_value());
   EXPECT_EQ(assembler_.invocations(), 2u);
+  EXPECT_EQ(assembler_.repeated_kills(), 0u);
+}
+
+// memory.oom.group as Linux 6.12 logs it (debian-6.12-kmsg-raw-vm-oom-group,
+// records 666 and 767-772): the kernel kills its chosen victim, hog 273,
+// then every process of the group, hog again among them. Three kills, and
+// one repeated kill line, which /proc/vmstat oom_kill counts as a kill.
+TEST_F(KillAssemblerTest, GroupKillRepeatingItsVictimCountsTheRepeatApart) {
+  for (std::string_view record : {
+           "4,666,6147425,-;hog invoked oom-killer: "
+           "gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
+           "6,767,6152703,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=("
+           "null),cpuset=/,mems_allowed=0,oom_memcg=/grp,task_memcg=/grp,"
+           "task=hog,pid=273,uid=0",
+           "3,768,6152813,-;Memory cgroup out of memory: Killed process 273 "
+           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
+           "6,769,6152901,-;Tasks in /grp are going to be killed due to "
+           "memory.oom.group set",
+           "3,770,6152977,-;Memory cgroup out of memory: Killed process 257 "
+           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:40kB oom_score_adj:0",
+           "3,771,6159959,-;Memory cgroup out of memory: Killed process 265 "
+           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:36kB oom_score_adj:0",
+           "3,772,6160035,-;Memory cgroup out of memory: Killed process 273 "
+           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
+       }) {
+    Add(record);
+    if (record.substr(0, 6) == "3,771,") {
+      EXPECT_EQ(assembler_.repeated_kills(), 0u);  // no repeat yet
+    }
+  }
+  Flush();
+  EXPECT_THAT(Pids(events_.kills), ElementsAre(273, 257, 265));
+  EXPECT_EQ(events_.kills[0].kmsg_sequence, 768u);  // the first kill line's
+  EXPECT_EQ(assembler_.repeated_kills(), 1u);
+  EXPECT_EQ(assembler_.invocations(), 1u);
+}
+
+// A group kill whose chosen victim is not printed again (as in
+// linux-5.0-next-dmesg-quoted-oom-group-caller-id.log) repeats nothing; a
+// later group kill that prints its victim again repeats one line.
+TEST_F(KillAssemblerTest, OnlyAVictimPrintedAgainIsARepeat) {
+  const std::string group =
+      "Tasks in /test1 are going to be killed due to memory.oom.group set";
+  Feed({std::string(kHeader), Summary(9188, "a.out", 0, "/test1", "/test1"),
+        Kill50(9188), group, Kill50(1, "systemd"), Kill50(9182)});
+  EXPECT_EQ(assembler_.repeated_kills(), 0u);
+  Feed({std::string(kHeader), Summary(9190, "a.out", 0, "/test1", "/test1"),
+        Kill50(9190), group, Kill50(9191), Kill50(9190)});
+  Flush();
+  EXPECT_THAT(Pids(events_.kills), ElementsAre(9188, 1, 9182, 9190, 9191));
+  EXPECT_EQ(assembler_.repeated_kills(), 1u);
+  EXPECT_EQ(assembler_.invocations(), 2u);
+}
+
+// Feeds a log of tests/fixtures/kmsg/corpus line by line, calling
+// `before_line` with each raw line before it is fed.
+template <typename BeforeLine>
+void AssembleCorpusLog(std::string_view name, KillAssembler* assembler,
+                       KillAssembler::Events* events, BeforeLine before_line) {
+  const std::string text = ::oom::testing::ReadSourceFile(
+      "tests/fixtures/kmsg/corpus/" + std::string(name));
+  ASSERT_FALSE(text.empty()) << name;
+  LogLine line;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    std::size_t end = rest.find('\n');
+    std::string_view raw = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    before_line(raw);
+    ParseLogLine(raw, &line);
+    assembler->Add(line, events);
+  }
+  assembler->Flush(events);
+}
+
+// Real group kills. Linux 5.0-next printed its group's victim once
+// (linux-5.0-next-dmesg-quoted-oom-group-caller-id.log, SOURCES.md decision
+// 3): twelve kills, no repeat. The logs of the QEMU VMs of tests/vm (Debian
+// 5.10, 6.1, 6.12; SOURCES.md decision 8): three plain memcg kills repeat
+// nothing; the group kill of hog and two sleepers repeats hog's line once.
+// There the kernel counted 7 kills (/proc/vmstat oom_kill): 6 processes + 1.
+TEST(KillAssemblerCorpusTest, OnlyAGroupKillPrintingItsVictimTwiceRepeats) {
+  {
+    SCOPED_TRACE("linux-5.0-next");
+    KillAssembler assembler;
+    KillAssembler::Events events;
+    AssembleCorpusLog("linux-5.0-next-dmesg-quoted-oom-group-caller-id.log",
+                      &assembler, &events, [](std::string_view) {});
+    EXPECT_EQ(events.kills.size(), 12u);
+    EXPECT_EQ(assembler.repeated_kills(), 0u);
+  }
+  for (std::string_view name : {"debian-5.10-kmsg-raw-vm-oom-group.log",
+                                "debian-6.1-kmsg-raw-vm-oom-group.log",
+                                "debian-6.12-kmsg-raw-vm-oom-group.log"}) {
+    SCOPED_TRACE(name);
+    KillAssembler assembler;
+    KillAssembler::Events events;
+    bool group_seen = false;
+    AssembleCorpusLog(name, &assembler, &events, [&](std::string_view raw) {
+      if (raw.find("Tasks in /grp are going to be killed") ==
+          std::string_view::npos) {
+        return;
+      }
+      group_seen = true;
+      // The three plain kills and the group's victim so far.
+      EXPECT_EQ(events.kills.size(), 4u);
+      EXPECT_EQ(assembler.repeated_kills(), 0u);
+    });
+    EXPECT_TRUE(group_seen);
+    EXPECT_EQ(events.kills.size(), 6u);
+    EXPECT_EQ(assembler.repeated_kills(), 1u);
+    EXPECT_EQ(assembler.invocations(), 4u);
+    EXPECT_EQ(events.kills.size() + assembler.repeated_kills(), 7u);
+  }
 }
 
 // A reaper line for an earlier victim the assembler does not know (its
