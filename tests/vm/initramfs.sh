@@ -10,6 +10,7 @@ exporter=$1
 out=$2
 
 root=$(mktemp -d)
+chmod 755 "$root"  # mktemp makes it 0700: / must be searchable by all
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,lib,lib64,scenarios,var/lib}
 cp /bin/busybox "$root/bin/busybox"

@@ -83,6 +83,24 @@ wait_value() {
   done
 }
 
+# wait_until SECONDS CONDITION NAME [KEY=VALUE...]: scrapes until the value
+# v meets CONDITION (awk, e.g. 'v > 0' or 'v != "none"') or SECONDS have
+# passed; prints the last value.
+wait_until() {
+  local seconds=$1 condition=$2 got
+  shift 2
+  local deadline=$(($(date +%s) + seconds))
+  while :; do
+    got=$(value "$@")
+    if awk -v v="$got" "BEGIN { exit !($condition) }" ||
+      [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "$got"
+      return
+    fi
+    usleep 100000
+  done
+}
+
 # start_exporter [FLAG...]: starts it on $URL with the state file, waits
 # until it answers, and protects it from the OOM killer (it must outlive the
 # scenarios' node-wide OOMs).
@@ -129,9 +147,26 @@ make_cgroup() {
   [ "$limit" = 0 ] || echo $((limit * 1024 * 1024)) >"$dir/$LIMIT_FILE"
 }
 
+# The kernel prints the header of an OOM kill (and its "oom-kill:" summary,
+# which names the cgroup) at most 10 times in 5 s; past that, a kill has its
+# kill line only, and the log does not say its cgroup. wait_header_budget
+# waits until fewer than 9 headers were printed in the last 6 s, so that the
+# next OOM gets its header (unless HEADER_BUDGET=off, for the burst).
+wait_header_budget() {
+  [ "${HEADER_BUDGET:-on}" = off ] && return
+  local deadline=$(($(date +%s) + 10))
+  while [ "$(dmesg | awk -v now="$(cut -d' ' -f1 /proc/uptime)" '
+      /invoked oom-killer/ { t = substr($0, 2, index($0, "]") - 2) + 0; if (t > now - 6) n++ }
+      END { print n + 0 }')" -ge 9 ] && [ "$(date +%s)" -lt "$deadline" ]; do
+    usleep 200000
+  done
+}
+
 # spawn PATH [ADJ] CMD...: runs CMD in cgroup PATH in the background with
-# oom_score_adj ADJ (a number), leaving its pid in $SPAWNED.
+# oom_score_adj ADJ (a number), leaving its pid in $SPAWNED; first waits for
+# the kernel's header budget (above).
 spawn() {
+  wait_header_budget
   local path=$1 adj=0
   shift
   case $1 in -* | [0-9]*) adj=$1; shift ;; esac
