@@ -130,10 +130,12 @@ int Run(int argc, char** argv) {
   config.process = flags->process;
   std::shared_ptr<ScrapeRegistry> registry =
       BuildScrapeRegistry(flags->collectors, config);
-  // Collectors that open things at their first scrape do so as root before
-  // a switch: the cgroup collector's watcher registers the v1 OOM eventfds
-  // of the cgroups that exist now (writing cgroup.event_control needs root).
-  if (run_as) registry->Collect();
+  // One collection before serving: collectors that start following the
+  // kernel at their first collection (the cgroup collector's watcher) do so
+  // now, not at the first scrape, so that a cgroup OOM-killed and removed
+  // before it still has its kill; and before a switch of user they do so as
+  // root (registering v1 OOM eventfds writes cgroup.event_control).
+  registry->Collect();
 
   HttpServerOptions options;
   options.listen_address = flags->listen_address;
