@@ -16,8 +16,12 @@ BUILD=(g++ cmake make git libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-
 # (tests/dashboards) and the Kubernetes manifests' (tests/deploy); yamllint,
 # systemd (systemd-analyze) and strace: the deployment files' checks; openssl:
 # the TLS test's certificates.
+# qemu-system-x86, busybox-static, cpio, mmdebstrap and zstd: the real-kernel
+# matrix (tests/vm), which boots Debian's kernels with a busybox initramfs
+# and a Debian 12 userland with systemd; libc6-dev: its static helpers.
 TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev
-  yamllint systemd nodejs npm strace openssl)
+  yamllint systemd nodejs npm strace openssl
+  qemu-system-x86 busybox-static cpio mmdebstrap zstd libc6-dev)
 
 want=("${BUILD[@]}")
 if [[ "${1:-}" == "--test" ]]; then

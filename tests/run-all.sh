@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, step 2: installs what is missing, then builds and runs every
 # test twice: a normal build with warnings as errors (build/test), followed
-# by the quick load and fault scenarios on it (tests/reliability/run.sh), and
+# by the quick load and fault scenarios on it (tests/reliability/run.sh) and
+# the real-kernel matrix in VMs (tests/vm/run.sh), and
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); then the
 # tests of the threaded parts (the kernel-log thread, the cgroup watcher,
 # the scrape registry and HTTP server under concurrent scrapes) under
@@ -30,6 +31,10 @@ run_suite build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # nothing else runs beside them (about 3 minutes; README "Reliability").
 echo "== build/test: tests/reliability/run.sh --quick"
 tests/reliability/run.sh --quick build/test
+# Debian's own kernels in VMs, cgroup v2 and v1, and the systemd unit on a
+# real systemd (about 2 minutes; README "Tested kernels").
+echo "== build/test: tests/vm/run.sh"
+tests/vm/run.sh --build build/test
 if [[ "${1:-}" != "--fast" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -77,7 +77,9 @@ done < <("$here/kernels.sh" $(echo "$packages" | sort -u))
 boot() {
   local entry=$1 package=${1%%:*} mode=v2 start=$SECONDS
   [[ $entry == *:* ]] && mode=${entry##*:}
-  local append="console=ttyS0 loglevel=1 panic=-1 oomtest.cgroup=$mode"
+  # A 1 MiB kernel ring: the whole run's log stays in it (for --save-kmsg
+  # and the scenarios that read dmesg).
+  local append="console=ttyS0 loglevel=1 panic=-1 log_buf_len=1M oomtest.cgroup=$mode"
   [[ -n $only ]] && append+=" oomtest.only=$only"
   [[ -n $save_kmsg ]] && append+=" oomtest.kmsg=1"
   # 512 MiB, one CPU; the host-side timeout only ends a VM that hangs.
