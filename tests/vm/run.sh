@@ -116,7 +116,7 @@ report() {
     grep -aq '^@@ DONE' "$log" || tail -30 "$log" | tr -d '\r' | sed 's/^/    /'
     return 1
   fi
-  grep -a '^@@ SKIP' "$log" | tr -d '\r' | sed 's/^/    /'
+  grep -a '^@@ SKIP' "$log" | tr -d '\r' | sed 's/^/    /' || true
 }
 
 run_matrix() {
