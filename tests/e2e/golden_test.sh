@@ -7,8 +7,9 @@
 #   cgroup-LAYOUT.txt  the cgroup collector on tests/fixtures/cgroup-LAYOUT,
 #                      one per tree (v1, v2, k8s-cgroupfs-v1, docker-v1,
 #                      hybrid, k8s-systemd-v2, crio-systemd-v2,
-#                      docker-systemd-v2, systemd-v2, lxc-v2; the trees are
-#                      described in tests/fixtures/README.md)
+#                      docker-systemd-v2, systemd-v2, lxc-v2, and
+#                      k8s-systemd-v2-debian-6.12, copied from a VM; the
+#                      trees are described in tests/fixtures/README.md)
 #
 #   tests/e2e/golden_test.sh build/oom_exporter                  # check
 #   UPDATE_GOLDEN=1 tests/e2e/golden_test.sh build/oom_exporter  # rewrite
