@@ -108,6 +108,7 @@ report() {
   skip=$(grep -ac '^@@ SKIP' "$log" || true)
   local status=ok
   grep -aq '^@@ DONE' "$log" || status="no DONE (hung or crashed)"
+  [[ $pass -gt 0 ]] || status="no check ran"
   [[ $fail -eq 0 ]] || status=FAILED
   printf 'vm: %-40s %s; %d checks passed, %d failed, %d skipped; %d s\n' \
     "$entry" "$status" "$pass" "$fail" "$skip" "$(cat "$out/$entry.seconds")"

@@ -67,22 +67,6 @@ value() {
       END { if (found) printf "%.15g\n", sum; else print "none" }'
 }
 
-# wait_value SECONDS EXPECTED NAME [KEY=VALUE...]: scrapes until the value
-# is EXPECTED or SECONDS have passed; prints the last value.
-wait_value() {
-  local seconds=$1 expected=$2 got
-  shift 2
-  local deadline=$(($(date +%s) + seconds))
-  while :; do
-    got=$(value "$@")
-    if [ "$got" = "$expected" ] || [ "$(date +%s)" -ge "$deadline" ]; then
-      echo "$got"
-      return
-    fi
-    usleep 100000
-  done
-}
-
 # wait_until SECONDS CONDITION NAME [KEY=VALUE...]: scrapes until the value
 # v meets CONDITION (awk, e.g. 'v > 0' or 'v != "none"') or SECONDS have
 # passed; prints the last value.
@@ -99,6 +83,14 @@ wait_until() {
     fi
     usleep 100000
   done
+}
+
+# wait_value SECONDS EXPECTED NAME [KEY=VALUE...]: wait_until the value is
+# EXPECTED (a number, or "none").
+wait_value() {
+  local seconds=$1 expected=$2
+  shift 2
+  wait_until "$seconds" "v == \"$expected\"" "$@"
 }
 
 # start_exporter [FLAG...]: starts it on $URL with the state file, waits

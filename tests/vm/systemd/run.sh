@@ -36,15 +36,6 @@ usage() {
   exit 2
 }
 
-# The mirror the machine's apt uses (as tests/vm/kernels.sh finds it).
-mirror() {
-  local uri
-  uri=$(grep -hoE '^(URIs:|deb) +[a-z]+://[^ ]+/debian/?( |$)' \
-    /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-    /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 | awk '{print $2}')
-  echo "${uri:-http://deb.debian.org/debian}"
-}
-
 # The Debian packages of the shared libraries EXPORTER loads.
 runtime_packages() {
   local libs lib
@@ -61,7 +52,7 @@ runtime_packages() {
 # those packages, building it first when missing (about 30 s).
 rootfs_archive() {
   local key archive
-  key=$(printf '%s\n' "$suite" "$(mirror)" "$@" minbase merged-usr nodoc v1 |
+  key=$(printf '%s\n' "$suite" "$("$here/../kernels.sh" --mirror)" "$@" minbase merged-usr nodoc v1 |
     sha256sum | cut -c1-16)
   archive=$cache/rootfs/systemd-$key.cpio.zst
   if [[ ! -f $archive ]]; then
@@ -91,7 +82,7 @@ build_rootfs() {
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
-    "$suite" "$tree" "$(mirror)" >"$log" 2>&1; then
+    "$suite" "$tree" "$("$here/../kernels.sh" --mirror)" >"$log" 2>&1; then
     cat "$log" >&2
     rm -rf "$tree" "$log"
     return 1
