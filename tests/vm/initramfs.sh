@@ -34,6 +34,8 @@ cp "$here/guest/init" "$root/init"
 chmod +x "$root/init"
 cp "$here/guest/lib.sh" "$root/lib.sh"
 cp "$here"/guest/scenarios/*.sh "$root/scenarios/"
+mkdir -p "$root/measure"
+cp "$here"/guest/measure/*.sh "$root/measure/"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
   >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"

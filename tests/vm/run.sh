@@ -15,6 +15,8 @@
 #   --jobs N         VMs at once (default: the number of CPUs)
 #   --save-kmsg DIR  save each VM's raw kernel log as DIR/<entry>.kmsg
 #   --no-systemd     leave out the systemd unit test
+#   --measure        run the measurements of tests/vm/guest/measure instead
+#                    of the scenarios (they print "@@ MEASURE" lines)
 # Logs: DIR/vm/<entry>.log. Exit 0 when every scenario passed everywhere;
 # 77 when QEMU cannot run here (it says why), except where the matrix is
 # required (OOM_VM_REQUIRED=1, which .ci/run sets, or CI=true): a failure.
@@ -27,7 +29,7 @@ DEFAULT=(linux-image-5.10.0-32-amd64 linux-image-5.10.0-32-amd64:v1
   linux-image-6.12.100+deb12-amd64)
 SYSTEMD_KERNEL=linux-image-6.1.0-50-amd64
 
-build=build/test only="" repeat=1 jobs=$(nproc) save_kmsg="" systemd=1
+build=build/test only="" repeat=1 jobs=$(nproc) save_kmsg="" systemd=1 measure=0
 entries=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -37,6 +39,7 @@ while [[ $# -gt 0 ]]; do
     --jobs) jobs=$2; shift 2 ;;
     --save-kmsg) save_kmsg=$2; shift 2 ;;
     --no-systemd) systemd=0; shift ;;
+    --measure) measure=1; systemd=0; shift ;;
     default) entries+=("${DEFAULT[@]}"); shift ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) entries+=("$1"); shift ;;
@@ -82,6 +85,7 @@ boot() {
   local append="console=ttyS0 loglevel=1 panic=-1 log_buf_len=1M oomtest.cgroup=$mode"
   [[ -n $only ]] && append+=" oomtest.only=$only"
   [[ -n $save_kmsg ]] && append+=" oomtest.kmsg=1"
+  [[ $measure == 0 ]] || append+=" oomtest.measure=1"
   # 512 MiB, one CPU; the host-side timeout only ends a VM that hangs.
   timeout 300 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic \
     -no-reboot -kernel "${kernel_dir[$package]}/vmlinuz" -initrd "$initrd" \
@@ -117,7 +121,7 @@ report() {
     grep -aq '^@@ DONE' "$log" || tail -30 "$log" | tr -d '\r' | sed 's/^/    /'
     return 1
   fi
-  grep -a '^@@ SKIP' "$log" | tr -d '\r' | sed 's/^/    /' || true
+  grep -a -e '^@@ SKIP' -e '^@@ MEASURE' "$log" | tr -d '\r' | sed 's/^/    /' || true
 }
 
 run_matrix() {
