@@ -81,25 +81,25 @@ bool BasicAuth::Check(std::string_view user, std::string_view password) {
   const std::string& hash = known ? it->second : dummy_hash_;
   std::string key = CacheKey(user, password, hash);
   if (known) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (cache_.contains(key)) return true;
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ++bcrypt_runs_;
   }
   std::string computed = Crypt(password, hash);
   bool match = !computed.empty() && computed.size() == hash.size() &&
                CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
   if (!known || !match) return false;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (cache_.size() >= kMaxCachedLogins) cache_.clear();
   cache_.insert(std::move(key));
   return true;
 }
 
 std::size_t BasicAuth::bcrypt_runs() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return bcrypt_runs_;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +18,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 
 namespace oom {
 
@@ -43,7 +43,9 @@ class BasicAuth {
  private:
   std::map<std::string, std::string> users_;
   std::string dummy_hash_;  // checked for unknown users
-  mutable absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: Debian builds abseil without
+  // ThreadSanitizer annotations, so TSan could not see absl::Mutex.
+  mutable std::mutex mu_;
   absl::flat_hash_set<std::string> cache_ ABSL_GUARDED_BY(mu_);
   std::size_t bcrypt_runs_ ABSL_GUARDED_BY(mu_) = 0;
 };
