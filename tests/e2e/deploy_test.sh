@@ -6,7 +6,7 @@
 #   schemas (tests/deploy/validate-kubernetes.js), and the PrometheusRule
 #   against its generator;
 # - the systemd unit: `systemd-analyze verify` says nothing, its exposure
-#   score is the one README states, it keeps /dev/kmsg reachable, and every
+#   score is the one docs/deploy.md states, it keeps /dev/kmsg reachable, and every
 #   system call and socket family the exporter uses passes its filters;
 # - the compose demo: every file it mounts exists (tests/deploy/check-compose.py)
 #   and its Prometheus configuration is valid;
@@ -88,8 +88,8 @@ if need systemd-analyze systemd; then
 
   score=$(systemd-analyze security --offline=true --no-pager "$UNIT" 2>/dev/null |
     sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-  check "README states the unit's exposure score ($score), as \"rates the unit **$score**\"" \
-    grep -q "rates the unit \*\*${score:-none}\*\*" README.md
+  check "docs/deploy.md states the unit's exposure score ($score), as \"rates the unit **$score**\"" \
+    grep -q "rates the unit \*\*${score:-none}\*\*" docs/deploy.md
 
   # Options that would take /dev/kmsg or the state file away.
   unit_option() { sed -n "s/^$1=//p" "$UNIT" | tail -n1; }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Keeps README honest: its metrics table lists exactly the oom_* families of
-# the golden scrapes (tests/golden/*.txt), with the same types; its flag table lists exactly the
-# flags --help prints; its default port is the binary's; its collector table
-# names every collector; the quick-start commands exist and are executable.
+# Keeps README.md and docs/ honest: the metrics table of docs/metrics.md
+# lists exactly the oom_* families of the golden scrapes (tests/golden/*.txt),
+# with the same types, and README's table of main metrics only such families;
+# the flag table of docs/configuration.md lists exactly the flags --help
+# prints; the default port stated is the binary's; README's collector table
+# names every collector; the quick-start commands exist and are executable;
+# every PromQL example parses.
 
 BINARY=${1:?usage: readme_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
@@ -18,35 +21,52 @@ same() {  # same DESCRIPTION FILE_A FILE_B
   fi
 }
 
-# Metric name and type, from README's table and from the golden file.
-sed -n 's/^| `\(oom_[a-z0-9_]*\)` | \([a-z]*\) |.*/\1 \2/p' README.md | sort >"$E2E_TMP/readme_metrics"
+METRICS_DOC=docs/metrics.md
+CONFIG_DOC=docs/configuration.md
+DOCS=(README.md docs/*.md)
+
+# Metric name and type, from the metrics table and from the golden file.
+sed -n 's/^| `\(oom_[a-z0-9_]*\)` | \([a-z]*\) |.*/\1 \2/p' "$METRICS_DOC" | sort >"$E2E_TMP/readme_metrics"
 # Some series exist only on some layouts (v2 pressure, v1 under_oom): every
 # golden file counts.
 sed -n 's/^# TYPE \(oom_[a-z0-9_]*\) \([a-z]*\)$/\1 \2/p' tests/golden/*.txt | sort -u >"$E2E_TMP/golden_metrics"
-same "README metrics table matches the families of tests/golden/*.txt" \
+same "$METRICS_DOC metrics table matches the families of tests/golden/*.txt" \
   "$E2E_TMP/readme_metrics" "$E2E_TMP/golden_metrics"
 
-# Flags: README's flag table against --help (the --[no-]collector.NAME
+# README's main metrics: a few rows, each one of those families and types.
+sed -n '/^## Metrics/,/^## /p' README.md |
+  sed -n 's/^| `\(oom_[a-z0-9_]*\)` | \([a-z]*\) |.*/\1 \2/p' | sort -u >"$E2E_TMP/readme_main_metrics"
+CHECKS=$((CHECKS + 1))
+if [[ -s "$E2E_TMP/readme_main_metrics" ]] &&
+   comm -23 "$E2E_TMP/readme_main_metrics" "$E2E_TMP/golden_metrics" >"$E2E_TMP/unknown_metrics" &&
+   [[ ! -s "$E2E_TMP/unknown_metrics" ]]; then
+  pass "README's main metrics are families of tests/golden/*.txt, with their types"
+else
+  fail "README's main metrics not in tests/golden/*.txt (or none found): $(tr '\n' ' ' <"$E2E_TMP/unknown_metrics")"
+fi
+
+# Flags: the flag table against --help (the --[no-]collector.NAME
 # toggles aside: the collector table covers them).
 "$BINARY" --help >"$E2E_TMP/help"
 sed -n 's/^  \(-h, \)\{0,1\}\(--[a-z][a-z.-]*\).*/\2/p' "$E2E_TMP/help" | sort -u >"$E2E_TMP/help_flags"
-sed -n '/^## Flags/,/^## /p' README.md | grep '^| `-' | cut -d'|' -f2 |
+sed -n '/^## Flags/,/^## /p' "$CONFIG_DOC" | grep '^| `-' | cut -d'|' -f2 |
   grep -o -- '--[a-z][a-z.-]*' | grep -v '\.$' | sort -u >"$E2E_TMP/readme_flags"
-same "README flag table matches --help" "$E2E_TMP/readme_flags" "$E2E_TMP/help_flags"
+same "$CONFIG_DOC flag table matches --help" "$E2E_TMP/readme_flags" "$E2E_TMP/help_flags"
 
 # Collectors: every --[no-]collector.NAME of --help has a row in README.
 sed -n 's/.*--\[no-\]collector\.\([a-z_]*\).*/\1/p' "$E2E_TMP/help" | sort >"$E2E_TMP/help_collectors"
-sed -n '/^Collectors:/,/^## /p' README.md | sed -n 's/^| `\([a-z_]*\)` |.*/\1/p' | sort >"$E2E_TMP/readme_collectors"
+sed -n '/^## Collectors/,/^## /p' README.md | sed -n 's/^| `\([a-z_]*\)` |.*/\1/p' | sort >"$E2E_TMP/readme_collectors"
 same "README collector table matches --help" "$E2E_TMP/readme_collectors" "$E2E_TMP/help_collectors"
 
 # The default port.
 CHECKS=$((CHECKS + 1))
 port=$(sed -n 's/.*(default: :\([0-9]*\)).*/\1/p' "$E2E_TMP/help")
-if [[ -n "$port" ]] && grep -q "default listen address is \`:$port\`" README.md &&
-   grep -q "| \`--web.listen-address\` | \`:$port\` |" README.md; then
-  pass "README states the default port $port"
+if [[ -n "$port" ]] && grep -q "default listen address is \`:$port\`" "$CONFIG_DOC" &&
+   grep -q "| \`--web.listen-address\` | \`:$port\` |" "$CONFIG_DOC" &&
+   sed -n '/^## Quick start/,/^## /p' README.md | grep -q "on port $port\."; then
+  pass "$CONFIG_DOC and README's quick start state the default port $port"
 else
-  fail "README does not state the binary's default port (${port:-none found})"
+  fail "$CONFIG_DOC or README's quick start does not state the binary's default port (${port:-none found})"
 fi
 
 # The two quick-start commands: the first line of each sh block in the section.
@@ -78,14 +98,14 @@ awk '
   inside && /^ *```/ { inside = 0; next }
   inside && /^ *$/ { if (!fresh) { start(); fresh = 1 }; next }
   inside { sub(/^  /, ""); print "      " $0; fresh = 0 }
-' README.md >"$E2E_TMP/examples"
+' "${DOCS[@]}" >"$E2E_TMP/examples"
 CHECKS=$((CHECKS + 1))
 examples=$(grep -c 'record:' "$E2E_TMP/examples" || true)
 { echo "groups:"; echo "- name: readme"; echo "  rules:"; cat "$E2E_TMP/examples"; } >"$E2E_TMP/readme_rules.yml"
 if [[ "$examples" -gt 0 ]] && promtool check rules "$E2E_TMP/readme_rules.yml" >"$E2E_TMP/promtool" 2>&1; then
-  pass "README's $examples PromQL examples parse (promtool check rules)"
+  pass "The $examples PromQL examples of README.md and docs/ parse (promtool check rules)"
 else
-  fail "README's PromQL examples: $(cat "$E2E_TMP/promtool" 2>/dev/null) ($examples found)"
+  fail "PromQL examples of README.md and docs/: $(cat "$E2E_TMP/promtool" 2>/dev/null) ($examples found)"
 fi
 
 finish readme_test "$CHECKS"
