@@ -28,11 +28,11 @@ run_suite() {  # run_suite DIR CMAKE_FLAGS...
 
 run_suite build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # The load and fault scenarios on the normal build only, after ctest so that
-# nothing else runs beside them (about 3 minutes; README "Reliability").
+# nothing else runs beside them (about 3 minutes; docs/reliability.md).
 echo "== build/test: tests/reliability/run.sh --quick"
 tests/reliability/run.sh --quick build/test
 # Debian's own kernels in VMs, cgroup v2 and v1, and the systemd unit on a
-# real systemd (about 2 minutes; README "Tested kernels").
+# real systemd (about 2 minutes; docs/testing.md "Tested kernels").
 echo "== build/test: tests/vm/run.sh"
 tests/vm/run.sh --build build/test
 if [[ "${1:-}" != "--fast" ]]; then

@@ -3,14 +3,14 @@
 # 127.0.0.1 only. Builds nothing: give it the build directory that holds
 # oom_exporter and tests/oom_loadgen (default: build).
 #   tests/reliability/run.sh --quick [BUILD_DIR]   CI: about 3 minutes
-#   tests/reliability/run.sh --full  [BUILD_DIR]   README's numbers: about 13
+#   tests/reliability/run.sh --full  [BUILD_DIR]   docs/reliability.md's numbers: about 13
 # Each scenario starts a fresh exporter (its own state file in a temporary
 # directory). Invariants are asserted (tests/reliability/loadgen.cc says
 # which); latencies are measured and printed, never asserted. Real OOM kills
 # happen only in a 32 MiB memory cgroup the load tool makes and removes; the
 # full-disk case mounts a 64 KiB tmpfs and unmounts it. Without root or a
 # memory controller those parts are skipped, saying why. Prints a markdown
-# table for README at the end; exits 1 when a scenario failed.
+# table for docs/reliability.md at the end; exits 1 when a scenario failed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -346,7 +346,8 @@ TEST(CgroupCollectorTest, RemovedCgroupsAreRetainedThenFolded) {
 
 // The defaults keep a 110-pod Kubernetes node (cgroup v2, systemd driver,
 // containerd, no swap) under about 1,500 series from this collector; the
-// arithmetic is in README. The node is generated here in v2's formats.
+// arithmetic is in docs/cgroup-collector.md. The node is generated here in
+// v2's formats.
 TEST(CgroupCollectorTest, DefaultsBoundA110PodNode) {
   TempTree tree;
   tree.WriteFile("proc/self/mountinfo",

@@ -55,7 +55,7 @@ gone() {
   { apt-cache search --names-only "$pattern" 2>/dev/null || true
     [[ $1 != linux-image-5.10.* ]] || bullseye_apt apt-cache search --names-only "$pattern"
   } | awk '{ print "  " $1 }' | sort -uV >&2
-  echo "kernels.sh: name one as an argument of tests/vm/run.sh (README, \"Tested kernels\")" >&2
+  echo "kernels.sh: name one as an argument of tests/vm/run.sh (docs/testing.md, \"Tested kernels\")" >&2
   exit 1
 }
 

@@ -111,7 +111,7 @@ check_collectors() {
   done
 }
 
-# Printed, not asserted: README states the offline score.
+# Printed, not asserted: docs/deploy.md states the offline score.
 report_security() {
   local level
   level=$(systemd-analyze security --no-pager "$UNIT" 2>&1 |

@@ -94,7 +94,7 @@ build_rootfs() {
   mv "$tree.cpio.zst" "$archive"
 }
 
-# overlay_archive EXPORTER UNIT OUT: our files, installed as README's
+# overlay_archive EXPORTER UNIT OUT: our files, installed as docs/deploy.md's
 # "On a host with systemd" says, in a second cpio archive.
 overlay_archive() {
   local exporter=$1 unit=$2 out=$3 root

@@ -3,7 +3,7 @@
 # kernel throttles it and signals memory.events at each `high` event),
 # against 10 s of the same exporter with no cgroup signalled, in the same
 # VM. The cgroup watcher reads a signalled cgroup every millisecond for 15 ms
-# after each signal (README, "Short-lived cgroups").
+# after each signal (docs/cgroup-collector.md, "Short-lived cgroups").
 #   tests/vm/run.sh --measure --no-systemd linux-image-6.12.100+deb12-amd64
 if [ "$CGROUP_MODE" != v2 ]; then
   skip "cgroup v2 only"

@@ -30,8 +30,8 @@ if [ "$CGROUP_MODE" = v2 ]; then
   expect "every removed cgroup keeps its kill" $N $kept
 else
   # v1: now and then the kernel sends no OOM signal, and a cgroup removed
-  # within milliseconds of such a kill misses it (README, "Short-lived
-  # cgroups"); the kernel log has it.
+  # within milliseconds of such a kill misses it (docs/cgroup-collector.md,
+  # "Short-lived cgroups"); the kernel log has it.
   expect_ge "removed cgroups that keep their kill (v1: the kernel may not signal)" \
     $((N - 1)) $kept
 fi
