@@ -5,7 +5,8 @@
 # the flag table of docs/configuration.md lists exactly the flags --help
 # prints; the default port stated is the binary's; README's collector table
 # names every collector; the quick-start commands exist and are executable;
-# every PromQL example parses.
+# every PromQL example parses; every relative link between README.md and
+# docs/*.md leads to a file, and every #anchor to a heading of it.
 
 BINARY=${1:?usage: readme_test.sh path/to/oom_exporter}
 cd "$(dirname "$0")/../.."
@@ -106,6 +107,58 @@ if [[ "$examples" -gt 0 ]] && promtool check rules "$E2E_TMP/readme_rules.yml" >
   pass "The $examples PromQL examples of README.md and docs/ parse (promtool check rules)"
 else
   fail "PromQL examples of README.md and docs/: $(cat "$E2E_TMP/promtool" 2>/dev/null) ($examples found)"
+fi
+
+# Links: every relative link of README.md and docs/*.md (outside code) leads
+# to a file or directory of the repository, and every #anchor to a heading of
+# the target, spelt as GitHub spells it (lower case, punctuation but - and _
+# dropped, spaces as -, -1, -2 ... for repeats).
+CHECKS=$((CHECKS + 1))
+if python3 - "${DOCS[@]}" >"$E2E_TMP/links" 2>&1 <<'PY'; then
+import os, re, sys
+
+def outside_code(path):
+    fenced = False
+    for line in open(path, encoding="utf-8"):
+        if re.match(r"^\s*```", line):
+            fenced = not fenced
+            continue
+        if not fenced and not line.startswith("    "):  # nor indented code
+            yield line
+
+def anchors(path):
+    seen, result = {}, set()
+    for line in outside_code(path):
+        m = re.match(r"^#{1,6} +(.*?) *#*$", line)
+        if not m:
+            continue
+        slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        result.add(slug if n == 0 else "%s-%d" % (slug, n))
+    return result
+
+links = bad = 0
+for source in sys.argv[1:]:
+    for line in outside_code(source):
+        # Code spans are not links, unless one is a link's whole text.
+        line = re.sub(r"(?<!\[)`[^`]*`(?!\])", "", line)
+        for target in re.findall(r"\]\(([^)\s]+)\)", line):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            links += 1
+            path, _, anchor = target.partition("#")
+            full = os.path.normpath(os.path.join(os.path.dirname(source), path)) if path else source
+            if not os.path.exists(full):
+                print("%s: %s: no such file" % (source, target)); bad += 1
+            elif anchor and (not full.endswith(".md") or anchor not in anchors(full)):
+                print("%s: %s: no heading #%s in %s" % (source, target, anchor, full)); bad += 1
+print("%d relative links" % links)
+sys.exit(1 if bad or links == 0 else 0)
+PY
+  pass "Relative links of README.md and docs/ resolve: $(tail -1 "$E2E_TMP/links")"
+else
+  fail "Broken links in README.md or docs/: $(cat "$E2E_TMP/links")"
 fi
 
 finish readme_test "$CHECKS"
