@@ -1,8 +1,16 @@
 # Cgroups removed right after their victim is reaped (what a container
 # runtime or systemd does): each kill stays in the parent's events, in the
 # removed cgroup's own retained series, and in the kernel log's count.
+# v2: removed at once, and every kill must stay. v1: removed 50 ms after
+# the reap (within the 100 ms this scenario promises): now and then the
+# kernel sends no OOM signal for a v1 kill, and then only the watcher's
+# rereads of a new cgroup (after 1, 2, 4 ... ms) find it; one kill in ten
+# may still be missed (docs/cgroup-collector.md, "Short-lived cgroups"),
+# which the kernel log has (seen once in about 25 runs of the matrix, on a
+# machine building the project at the same time).
 [ -n "$EXPORTER_PID" ] || start_exporter
 N=10
+[ "$CGROUP_MODE" = v1 ] && v1=1 || v1=0
 make_cgroup gone 0
 i=1
 gap_max=0
@@ -11,14 +19,19 @@ while [ $i -le $N ]; do
   spawn gone/c$i 0 /bin/hog
   wait $SPAWNED
   t0=$(cut -d' ' -f1 /proc/uptime)
+  [ $v1 = 1 ] && usleep 50000
   rmdir "$CG/gone/c$i"
   gap_max=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" -v m="$gap_max" \
     'BEGIN { g = (b - a) * 1000; print (g > m) ? g : m }')
   i=$((i + 1))
 done
 say "removed-fast: each cgroup removed at most $gap_max ms after its victim was reaped (/proc/uptime, 10 ms steps)"
-expect "the parent's oom_kill events count every kill" $N \
-  "$(wait_value 10 $N oom_cgroup_memory_events_total cgroup=/gone event=oom_kill)"
+parent=$(wait_value 10 $N oom_cgroup_memory_events_total cgroup=/gone event=oom_kill)
+if [ $v1 = 0 ]; then
+  expect "the parent's oom_kill events count every kill" $N "$parent"
+else
+  expect_ge "the parent's oom_kill events (v1: one may be missed)" $((N - 1)) "$parent"
+fi
 kept=0
 i=1
 while [ $i -le $N ]; do
@@ -26,13 +39,10 @@ while [ $i -le $N ]; do
     kept=$((kept + 1))
   i=$((i + 1))
 done
-if [ "$CGROUP_MODE" = v2 ]; then
+if [ $v1 = 0 ]; then
   expect "every removed cgroup keeps its kill" $N $kept
 else
-  # v1: now and then the kernel sends no OOM signal, and a cgroup removed
-  # within milliseconds of such a kill misses it (docs/cgroup-collector.md,
-  # "Short-lived cgroups"); the kernel log has it.
-  expect_ge "removed cgroups that keep their kill (v1: the kernel may not signal)" \
+  expect_ge "removed cgroups that keep their kill (v1: one may be missed)" \
     $((N - 1)) $kept
 fi
 say "removed-fast: $kept of $N removed cgroups kept their kill"
