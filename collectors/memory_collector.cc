@@ -11,6 +11,7 @@
 #include "collectors/sources/sysctl.h"
 #include "collectors/sources/vmstat.h"
 #include "collectors/util/log.h"
+#include "collectors/util/status_macros.h"
 #include "collectors/util/string_view.h"
 
 namespace oom {
@@ -145,9 +146,8 @@ void MemoryCollector::CountMalformed(std::size_t index, int count) {
 
 absl::Status MemoryCollector::CollectVmstat(MetricSink& sink) {
   std::string path = roots_.Proc("vmstat");
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<Vmstat> vmstat = ParseVmstat(*text);
+  OOM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  absl::StatusOr<Vmstat> vmstat = ParseVmstat(text);
   if (!vmstat.ok()) return WithContext(vmstat.status(), path);
   CountMalformed(kVmstat, vmstat->malformed_lines);
   // No oom_kill line before Linux 4.13: no series, not a failure.
@@ -179,9 +179,8 @@ absl::Status MemoryCollector::CollectPressure(MetricSink& sink) {
 
 absl::Status MemoryCollector::CollectMeminfo(MetricSink& sink) {
   std::string path = roots_.Proc("meminfo");
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<Meminfo> meminfo = ParseMeminfo(*text);
+  OOM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  absl::StatusOr<Meminfo> meminfo = ParseMeminfo(text);
   if (!meminfo.ok()) return WithContext(meminfo.status(), path);
   CountMalformed(kMeminfo, meminfo->malformed_lines);
   for (const MeminfoMetric& metric : kMeminfoMetrics) {

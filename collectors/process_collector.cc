@@ -20,6 +20,7 @@
 #include "collectors/sources/mountinfo.h"
 #include "collectors/sources/text.h"
 #include "collectors/util/log.h"
+#include "collectors/util/status_macros.h"
 
 namespace oom {
 namespace {
@@ -250,9 +251,8 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
   }
   sink.Add(kHidepid, mounts ? HidepidOf(*mounts, roots_.procfs) : 0);
 
-  absl::StatusOr<ProcReader> reader = ProcReader::Open(roots_.procfs);
-  if (!reader.ok()) return reader.status();
-  if (absl::Status listed = reader->ListPids(&pids_); !listed.ok()) {
+  OOM_ASSIGN_OR_RETURN(ProcReader reader, ProcReader::Open(roots_.procfs));
+  if (absl::Status listed = reader.ListPids(&pids_); !listed.ok()) {
     return absl::Status(listed.code(),
                         absl::StrCat(roots_.procfs, ": ", listed.message()));
   }
@@ -265,7 +265,7 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
   int64_t score_max = -1;
   char buf[64];
   for (int32_t pid : pids_) {
-    ssize_t n = reader->ReadSmall(pid, "oom_score", buf, sizeof(buf));
+    ssize_t n = reader.ReadSmall(pid, "oom_score", buf, sizeof(buf));
     if (n < 0) {
       SkipErrno(static_cast<int>(-n));
       continue;
@@ -280,7 +280,7 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
     score_max = std::max(score_max, *score);
     if (*score == 0) {
       // Unkillable (or, before 5.9, small): is it protected by -1000?
-      n = reader->ReadSmall(pid, "oom_score_adj", buf, sizeof(buf));
+      n = reader.ReadSmall(pid, "oom_score_adj", buf, sizeof(buf));
       if (n > 0) {
         absl::StatusOr<int64_t> adj = ParseOomScoreAdj(
             std::string_view(buf, static_cast<std::size_t>(n)));
@@ -288,7 +288,7 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
       }
     }
     if (!options_.include.empty()) {
-      n = reader->ReadSmall(pid, "comm", buf, sizeof(buf) - 1);
+      n = reader.ReadSmall(pid, "comm", buf, sizeof(buf) - 1);
       if (n > 0) {
         if (buf[n - 1] == '\n') --n;
         buf[n] = '\0';
@@ -328,7 +328,7 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
   absl::flat_hash_map<int32_t, uint64_t> next_tracked;
   for (std::size_t i = 0; i < examine && next_tracked.size() < k; ++i) {
     Details details;
-    if (!ReadDetails(*reader, order_[i].pid, true, &details)) continue;
+    if (!ReadDetails(reader, order_[i].pid, true, &details)) continue;
     if (!Killable(details) || (details.pid == 1 && details.score == 0)) {
       continue;
     }
@@ -351,7 +351,7 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
       continue;
     }
     Details details;
-    if (!ReadDetails(*reader, pid, true, &details)) continue;
+    if (!ReadDetails(reader, pid, true, &details)) continue;
     if (details.stat.starttime != starttime || !Killable(details)) continue;
     next_tracked[pid] = starttime;
     exported.push_back(std::move(details));
@@ -372,7 +372,7 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
   for (int32_t pid : included_) {
     if (tracked_.contains(pid)) continue;
     Details details;
-    if (!ReadDetails(*reader, pid, true, &details)) continue;
+    if (!ReadDetails(reader, pid, true, &details)) continue;
     if (details.stat.exited() || details.stat.kernel_thread()) continue;
     exported.push_back(std::move(details));
   }
@@ -381,7 +381,7 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
   if (absl::StatusOr<MemoryHierarchy> hierarchy =
           DiscoverMemoryHierarchy(roots_);
       hierarchy.ok()) {
-    CollectNextVictims(*hierarchy, *reader, swap_total_pages, sink);
+    CollectNextVictims(*hierarchy, reader, swap_total_pages, sink);
   }
 
   for (int reason = 0; reason < kReasons; ++reason) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "collectors/sources/text.h"
+#include "collectors/util/status_macros.h"
 #include "collectors/util/string_view.h"
 #include "exporter/listen_address.h"
 
@@ -313,8 +314,7 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
         "web.max-header-bytes",
         absl::StrCat("\"", flags.max_header_bytes, "\" is below 1024"));
   }
-  absl::Status status = Validate(flags);
-  if (!status.ok()) return status;
+  OOM_RETURN_IF_ERROR(Validate(flags));
   return flags;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "collectors/util/log.h"
+#include "collectors/util/status_macros.h"
 #include "collectors/util/version.h"
 #include "exporter/connection_gate.h"
 #include "exporter/listen_address.h"
@@ -215,9 +216,8 @@ HttpServer::~HttpServer() {
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpServerOptions& options,
     std::shared_ptr<ScrapeRegistry> registry) {
-  absl::StatusOr<std::string> ports =
-      ToCivetListeningPort(options.listen_address);
-  if (!ports.ok()) return ports.status();
+  OOM_ASSIGN_OR_RETURN(std::string ports,
+                       ToCivetListeningPort(options.listen_address));
 
   bool tls = options.web_config.tls.has_value();
   std::unique_ptr<HttpServer> server(
@@ -235,7 +235,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   callbacks.begin_request = OnBeginRequest;
   if (tls) callbacks.init_ssl = OnInitSsl;
   std::vector<std::string> civet_options = {
-      "listening_ports",    tls ? *ports + "s" : *ports,
+      "listening_ports",    tls ? ports + "s" : ports,
       "num_threads",        absl::StrCat(options.max_connections),
       "request_timeout_ms", absl::StrCat(options.request_timeout.count()),
       "max_request_size",   absl::StrCat(options.max_header_bytes),

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "collectors/sources/fs.h"
 #include "collectors/sources/text.h"
+#include "collectors/util/status_macros.h"
 #include "collectors/util/string_view.h"
 
 namespace oom {
@@ -85,12 +86,13 @@ std::string Hex(uint64_t mask) { return absl::StrFormat("%016x", mask); }
 absl::StatusOr<RunAsUser> ResolveUser(std::string_view text) {
   if (text.empty()) return absl::InvalidArgumentError("no user given");
   std::string name(text);
-  absl::StatusOr<std::optional<RunAsUser>> by_name = LookUp(
-      [&name](passwd* entry, char* buffer, std::size_t size, passwd** found) {
-        return ::getpwnam_r(name.c_str(), entry, buffer, size, found);
-      });
-  if (!by_name.ok()) return by_name.status();
-  if (by_name->has_value()) return **by_name;
+  OOM_ASSIGN_OR_RETURN(std::optional<RunAsUser> by_name,
+                       LookUp([&name](passwd* entry, char* buffer,
+                                      std::size_t size, passwd** found) {
+                         return ::getpwnam_r(name.c_str(), entry, buffer, size,
+                                             found);
+                       }));
+  if (by_name.has_value()) return *by_name;
   std::optional<uint64_t> number = ParseU64(text);
   if (!number) {
     return absl::InvalidArgumentError(
@@ -102,18 +104,18 @@ absl::StatusOr<RunAsUser> ResolveUser(std::string_view text) {
         absl::StrCat("uid ", ToAbsl(text), " is out of range"));
   }
   uid_t uid = static_cast<uid_t>(*number);
-  absl::StatusOr<std::optional<RunAsUser>> by_uid = LookUp(
-      [uid](passwd* entry, char* buffer, std::size_t size, passwd** found) {
-        return ::getpwuid_r(uid, entry, buffer, size, found);
-      });
-  if (!by_uid.ok()) return by_uid.status();
-  if (!by_uid->has_value()) {
+  OOM_ASSIGN_OR_RETURN(std::optional<RunAsUser> by_uid,
+                       LookUp([uid](passwd* entry, char* buffer,
+                                    std::size_t size, passwd** found) {
+                         return ::getpwuid_r(uid, entry, buffer, size, found);
+                       }));
+  if (!by_uid.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat("no user with uid ", uid,
                      " in the user database (its primary group comes from "
                      "there)"));
   }
-  return **by_uid;
+  return *by_uid;
 }
 
 absl::StatusOr<bool> NeedsSwitch(const RunAsUser& user, uid_t euid,

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "collectors/util/status_macros.h"
 
 // The OpenSSL 1.1 function Debian's civetweb looks up (see tls.h). Exported
 // from the executable (CMakeLists.txt: --export-dynamic-symbol). OpenSSL 3's
@@ -124,8 +125,7 @@ absl::StatusOr<TlsContext> NewTlsContext(const TlsServerConfig& config) {
   }
   TlsContext owned(ctx,
                    [](void* p) { SSL_CTX_free(static_cast<SSL_CTX*>(p)); });
-  absl::Status status = ConfigureTls(ctx, config);
-  if (!status.ok()) return status;
+  OOM_RETURN_IF_ERROR(ConfigureTls(ctx, config));
   return owned;
 }
 

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collectors/util/status_macros.h"
 #include "collectors/util/string_view.h"
 
 namespace oom {
@@ -101,8 +102,7 @@ class Mapping {
             key, absl::StrCat(where_, ": unknown key \"", ToAbsl(name),
                               "\" (known: ", absl::StrJoin(names, ", "), ")"));
       }
-      absl::Status status = handle(name, key, value);
-      if (!status.ok()) return status;
+      OOM_RETURN_IF_ERROR(handle(name, key, value));
     }
     return absl::OkStatus();
   }
@@ -135,16 +135,15 @@ std::string Resolve(const std::string& path, std::string_view base_dir) {
 
 absl::StatusOr<TlsVersion> Version(const yaml_node_t* value,
                                    std::string_view where) {
-  absl::StatusOr<std::string> text = String(value, where);
-  if (!text.ok()) return text.status();
-  if (*text == "TLS12") return TlsVersion::kTls12;
-  if (*text == "TLS13") return TlsVersion::kTls13;
-  if (*text == "TLS10" || *text == "TLS11") {
-    return Error(value, absl::StrCat(ToAbsl(where), ": ", *text,
+  OOM_ASSIGN_OR_RETURN(std::string text, String(value, where));
+  if (text == "TLS12") return TlsVersion::kTls12;
+  if (text == "TLS13") return TlsVersion::kTls13;
+  if (text == "TLS10" || text == "TLS11") {
+    return Error(value, absl::StrCat(ToAbsl(where), ": ", text,
                                      " is not allowed (TLS 1.0 and 1.1 are "
                                      "obsolete): use TLS12 or TLS13"));
   }
-  return Error(value, absl::StrCat(ToAbsl(where), ": \"", *text,
+  return Error(value, absl::StrCat(ToAbsl(where), ": \"", text,
                                    "\" is not TLS12 or TLS13"));
 }
 
@@ -156,17 +155,16 @@ absl::StatusOr<ClientAuth> ClientAuthType(const yaml_node_t* value) {
       {"VerifyClientCertIfGiven", ClientAuth::kVerifyClientCertIfGiven},
       {"RequireAndVerifyClientCert", ClientAuth::kRequireAndVerifyClientCert},
   };
-  absl::StatusOr<std::string> text =
-      String(value, "tls_server_config.client_auth_type");
-  if (!text.ok()) return text.status();
-  if (text->empty()) return ClientAuth::kNoClientCert;
+  OOM_ASSIGN_OR_RETURN(std::string text,
+                       String(value, "tls_server_config.client_auth_type"));
+  if (text.empty()) return ClientAuth::kNoClientCert;
   std::vector<std::string> names;
   for (const auto& [name, type] : kTypes) {
-    if (name == *text) return type;
+    if (name == text) return type;
     names.emplace_back(name);
   }
   return Error(value,
-               absl::StrCat("tls_server_config.client_auth_type: \"", *text,
+               absl::StrCat("tls_server_config.client_auth_type: \"", text,
                             "\" is not one of ", absl::StrJoin(names, ", ")));
 }
 
@@ -175,7 +173,7 @@ absl::Status ParseTls(yaml_document_t* doc, const yaml_node_t* node,
   if (IsNull(node)) return absl::OkStatus();
   TlsServerConfig tls;
   Mapping mapping(doc, node, "tls_server_config");
-  absl::Status status = mapping.ForEach(
+  OOM_RETURN_IF_ERROR(mapping.ForEach(
       {"cert_file", "key_file", "client_auth_type", "client_ca_file",
        "min_version", "max_version"},
       {"cert", "key", "cipher_suites", "curve_preferences",
@@ -184,27 +182,22 @@ absl::Status ParseTls(yaml_document_t* doc, const yaml_node_t* node,
           const yaml_node_t* value) -> absl::Status {
         std::string where = absl::StrCat("tls_server_config.", ToAbsl(name));
         if (name == "client_auth_type") {
-          absl::StatusOr<ClientAuth> type = ClientAuthType(value);
-          if (!type.ok()) return type.status();
-          tls.client_auth = *type;
+          OOM_ASSIGN_OR_RETURN(ClientAuth type, ClientAuthType(value));
+          tls.client_auth = type;
           return absl::OkStatus();
         }
         if (name == "min_version" || name == "max_version") {
-          absl::StatusOr<TlsVersion> version = Version(value, where);
-          if (!version.ok()) return version.status();
-          (name == "min_version" ? tls.min_version : tls.max_version) =
-              *version;
+          OOM_ASSIGN_OR_RETURN(TlsVersion version, Version(value, where));
+          (name == "min_version" ? tls.min_version : tls.max_version) = version;
           return absl::OkStatus();
         }
-        absl::StatusOr<std::string> path = String(value, where);
-        if (!path.ok()) return path.status();
-        std::string resolved = Resolve(*path, base_dir);
+        OOM_ASSIGN_OR_RETURN(std::string path, String(value, where));
+        std::string resolved = Resolve(path, base_dir);
         if (name == "cert_file") tls.cert_file = resolved;
         if (name == "key_file") tls.key_file = resolved;
         if (name == "client_ca_file") tls.client_ca_file = resolved;
         return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
+      }));
   if (tls.cert_file.empty() || tls.key_file.empty()) {
     return Error(node,
                  "tls_server_config: cert_file and key_file are both "
@@ -248,27 +241,26 @@ absl::Status ParseUsers(yaml_document_t* doc, const yaml_node_t* node,
     if (key == nullptr || value == nullptr) {
       return Error(node, "basic_auth_users: malformed mapping");
     }
-    absl::StatusOr<std::string> user = String(key, "basic_auth_users");
-    if (!user.ok()) return user.status();
-    if (user->empty() || user->find(':') != std::string::npos) {
-      return Error(key, absl::StrCat("basic_auth_users: user \"", *user,
+    OOM_ASSIGN_OR_RETURN(std::string user, String(key, "basic_auth_users"));
+    if (user.empty() || user.find(':') != std::string::npos) {
+      return Error(key, absl::StrCat("basic_auth_users: user \"", user,
                                      "\" must be non-empty and hold no ':'"));
     }
-    if (!seen.insert(*user).second) {
-      return Error(key, absl::StrCat("basic_auth_users: user \"", *user,
+    if (!seen.insert(user).second) {
+      return Error(key, absl::StrCat("basic_auth_users: user \"", user,
                                      "\" given more than once"));
     }
-    absl::StatusOr<std::string> hash =
-        String(value, absl::StrCat("basic_auth_users.", *user));
-    if (!hash.ok()) return hash.status();
-    if (!IsBcryptHash(*hash)) {
+    OOM_ASSIGN_OR_RETURN(
+        std::string hash,
+        String(value, absl::StrCat("basic_auth_users.", user)));
+    if (!IsBcryptHash(hash)) {
       return Error(value,
-                   absl::StrCat("basic_auth_users: the password of \"", *user,
+                   absl::StrCat("basic_auth_users: the password of \"", user,
                                 "\" is not a bcrypt hash ($2y$...); "
                                 "make one with `oom_exporter "
                                 "hash-password`"));
     }
-    config->basic_auth_users[*user] = *hash;
+    config->basic_auth_users[user] = hash;
   }
   return absl::OkStatus();
 }
@@ -280,16 +272,15 @@ absl::Status ParseHttp(yaml_document_t* doc, const yaml_node_t* node) {
       {"http2"}, {"headers"},
       [&](std::string_view, const yaml_node_t*,
           const yaml_node_t* value) -> absl::Status {
-        absl::StatusOr<std::string> text =
-            String(value, "http_server_config.http2");
-        if (!text.ok()) return text.status();
-        if (*text == "false" || text->empty()) return absl::OkStatus();
-        if (*text == "true") {
+        OOM_ASSIGN_OR_RETURN(std::string text,
+                             String(value, "http_server_config.http2"));
+        if (text == "false" || text.empty()) return absl::OkStatus();
+        if (text == "true") {
           return Error(value,
                        "http_server_config.http2: HTTP/2 is not supported "
                        "by oom_exporter; set it to false or leave it out");
         }
-        return Error(value, absl::StrCat("http_server_config.http2: \"", *text,
+        return Error(value, absl::StrCat("http_server_config.http2: \"", text,
                                          "\" is not true or false"));
       });
 }
@@ -352,7 +343,7 @@ absl::StatusOr<WebConfig> ParseWebConfig(std::string_view yaml,
   }
 
   Mapping top(&document.doc, root, "web config");
-  absl::Status status = top.ForEach(
+  OOM_RETURN_IF_ERROR(top.ForEach(
       {"tls_server_config", "basic_auth_users", "http_server_config"},
       {"rate_limit"},
       [&](std::string_view name, const yaml_node_t*,
@@ -364,8 +355,7 @@ absl::StatusOr<WebConfig> ParseWebConfig(std::string_view yaml,
           return ParseUsers(&document.doc, value, &config);
         }
         return ParseHttp(&document.doc, value);
-      });
-  if (!status.ok()) return status;
+      }));
   return config;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collectors/util/log.h"
+#include "collectors/util/status_macros.h"
 
 namespace oom {
 namespace {
@@ -25,9 +26,8 @@ absl::StatusOr<std::shared_ptr<ActiveWebConfig>> ActivateWebConfig(
     WebConfig config) {
   auto active = std::make_shared<ActiveWebConfig>();
   if (config.tls) {
-    absl::StatusOr<TlsContext> tls = NewTlsContext(*config.tls);
-    if (!tls.ok()) return tls.status();
-    active->tls = *std::move(tls);
+    OOM_ASSIGN_OR_RETURN(TlsContext tls, NewTlsContext(*config.tls));
+    active->tls = std::move(tls);
   }
   if (!config.basic_auth_users.empty()) {
     active->auth = std::make_unique<BasicAuth>(config.basic_auth_users);
@@ -42,11 +42,10 @@ absl::StatusOr<std::unique_ptr<WebConfigReloader>> WebConfigReloader::Create(
   std::unique_ptr<WebConfigReloader> reloader(
       new WebConfigReloader(std::move(path), check_interval));
   std::string signature = reloader->Signature(initial);
-  absl::StatusOr<std::shared_ptr<ActiveWebConfig>> active =
-      ActivateWebConfig(std::move(initial));
-  if (!active.ok()) return active.status();
+  OOM_ASSIGN_OR_RETURN(std::shared_ptr<ActiveWebConfig> active,
+                       ActivateWebConfig(std::move(initial)));
   std::lock_guard<std::mutex> lock(reloader->mu_);
-  reloader->current_ = *std::move(active);
+  reloader->current_ = std::move(active);
   reloader->signature_ = std::move(signature);
   reloader->last_check_ = Clock::now();
   return reloader;

@@ -13,6 +13,7 @@
 #include "collectors/sources/fs.h"
 #include "collectors/sources/text.h"
 #include "collectors/sources/vmstat.h"
+#include "collectors/util/status_macros.h"
 #include "collectors/util/string_view.h"
 
 namespace oom {
@@ -31,10 +32,9 @@ absl::StatusOr<std::optional<uint64_t>> ParseCgroupLimit(
     std::string_view text) {
   constexpr uint64_t kUnlimited = uint64_t{1} << 62;
   if (TrimSpace(text) == "max") return std::optional<uint64_t>();
-  absl::StatusOr<uint64_t> bytes = ParseCgroupBytes(text);
-  if (!bytes.ok()) return bytes.status();
-  if (*bytes >= kUnlimited) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(*bytes);
+  OOM_ASSIGN_OR_RETURN(uint64_t bytes, ParseCgroupBytes(text));
+  if (bytes >= kUnlimited) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(bytes);
 }
 
 namespace {
@@ -51,11 +51,10 @@ absl::Status TooLarge(std::string_view name) {
 
 absl::StatusOr<CgroupEventCounts> ParseCgroupEventCounts(
     std::string_view text) {
-  absl::StatusOr<Vmstat> parsed = ParseVmstat(text);
-  if (!parsed.ok()) return parsed.status();
+  OOM_ASSIGN_OR_RETURN(Vmstat parsed, ParseVmstat(text));
   CgroupEventCounts counts = kNoCgroupEvents;
   for (std::size_t i = 0; i < kCgroupEvents; ++i) {
-    if (std::optional<uint64_t> count = parsed->Get(kCgroupEventNames[i])) {
+    if (std::optional<uint64_t> count = parsed.Get(kCgroupEventNames[i])) {
       if (*count > kMaxCount) return TooLarge(kCgroupEventNames[i]);
       counts[i] = static_cast<int64_t>(*count);
     }
@@ -160,20 +159,19 @@ absl::StatusOr<CgroupEvents> ReadCgroupEvents(CgroupDir& dir, bool v2) {
     for (auto [name, counts] :
          {std::pair{"memory.events", &events.total},
           std::pair{"memory.events.local", &events.local}}) {
-      absl::StatusOr<std::optional<std::string_view>> text = dir.Read(name);
-      if (!text.ok()) return text.status();
-      if (!*text) continue;
-      absl::StatusOr<CgroupEventCounts> parsed = ParseCgroupEventCounts(**text);
+      OOM_ASSIGN_OR_RETURN(std::optional<std::string_view> text,
+                           dir.Read(name));
+      if (!text) continue;
+      absl::StatusOr<CgroupEventCounts> parsed = ParseCgroupEventCounts(*text);
       if (!parsed.ok()) return Malformed(dir, name, parsed.status());
       *counts = *parsed;
     }
     return events;
   }
-  absl::StatusOr<std::optional<std::string_view>> control =
-      dir.Read("memory.oom_control");
-  if (!control.ok()) return control.status();
-  if (*control) {
-    absl::StatusOr<Vmstat> parsed = ParseVmstat(**control);
+  OOM_ASSIGN_OR_RETURN(std::optional<std::string_view> control,
+                       dir.Read("memory.oom_control"));
+  if (control) {
+    absl::StatusOr<Vmstat> parsed = ParseVmstat(*control);
     if (!parsed.ok()) {
       return Malformed(dir, "memory.oom_control", parsed.status());
     }
@@ -185,11 +183,10 @@ absl::StatusOr<CgroupEvents> ReadCgroupEvents(CgroupDir& dir, bool v2) {
     }
     events.under_oom = parsed->Get("under_oom");
   }
-  absl::StatusOr<std::optional<std::string_view>> failcnt =
-      dir.Read("memory.failcnt");
-  if (!failcnt.ok()) return failcnt.status();
-  if (*failcnt) {
-    absl::StatusOr<uint64_t> count = ParseCgroupBytes(**failcnt);
+  OOM_ASSIGN_OR_RETURN(std::optional<std::string_view> failcnt,
+                       dir.Read("memory.failcnt"));
+  if (failcnt) {
+    absl::StatusOr<uint64_t> count = ParseCgroupBytes(*failcnt);
     if (!count.ok()) return Malformed(dir, "memory.failcnt", count.status());
     if (*count > kMaxCount) {
       return Malformed(dir, "memory.failcnt", TooLarge("failcnt"));

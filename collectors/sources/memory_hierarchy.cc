@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "collectors/sources/text.h"
+#include "collectors/util/status_macros.h"
 
 namespace oom {
 namespace {
@@ -59,9 +60,8 @@ absl::StatusOr<MemoryHierarchy> DiscoverMemoryHierarchy(const FsRoots& roots) {
     }
     return text.status();
   }
-  absl::StatusOr<Mountinfo> mounts = ParseMountinfo(*text);
-  if (!mounts.ok()) return mounts.status();
-  return FindMemoryHierarchy(*mounts, roots);
+  OOM_ASSIGN_OR_RETURN(Mountinfo mounts, ParseMountinfo(*text));
+  return FindMemoryHierarchy(mounts, roots);
 }
 
 }  // namespace oom
