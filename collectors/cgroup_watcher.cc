@@ -168,14 +168,16 @@ class CgroupWatcher::Loop {
   void ScheduleWindow(const std::string& path, const std::string& dir,
                       int64_t kills) {
     Clock::time_point now = Clock::now();
-    auto [it, added] =
-        rechecks_.try_emplace(path, Recheck{dir, kills, now + kV2WindowRecheck,
-                                            now, now, kV2WindowRecheck, true});
-    Recheck& recheck = it->second;
     Clock::time_point until = now + target_.v2_signal_window;
+    auto [it, added] = rechecks_.try_emplace(
+        path, Recheck{dir, kills, now + kV2WindowRecheck, until, until,
+                      kV2WindowRecheck, /*window=*/true});
+    if (added) return;
+    // Open already (v2 has no other rechecks): extend it.
+    Recheck& recheck = it->second;
     recheck.dense_until = std::max(recheck.dense_until, until);
     recheck.deadline = std::max(recheck.deadline, until);
-    if (!added) recheck.next = std::min(recheck.next, now + kV2WindowRecheck);
+    recheck.next = std::min(recheck.next, now + kV2WindowRecheck);
   }
 
   // Reads the counts of `path` into the ledger; the oom_kill count (-1 when

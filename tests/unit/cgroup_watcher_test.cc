@@ -53,6 +53,12 @@ int64_t Kills(const CgroupLedger& ledger, const std::string& path) {
   return row ? row->total[kCgroupEventOomKill] : -2;
 }
 
+// Whether the ledger holds `path` as removed.
+bool Removed(const CgroupLedger& ledger, const std::string& path) {
+  std::optional<CgroupLedger::Row> row = RowOf(ledger, path);
+  return row && row->removed;
+}
+
 CgroupWatcher::Target Target(const TempTree& tree, bool v2) {
   CgroupWatcher::Target target;
   target.dir = tree.root() + "/cg";
@@ -106,49 +112,68 @@ TEST(CgroupWatcherTest, V2FollowsEventsCreationAndRemoval) {
 
   // Removed: the ledger keeps its last counts, marked removed.
   std::filesystem::remove_all(tree.root() + "/cg/pod/c1");
-  EXPECT_TRUE(WaitFor([&] {
-    std::optional<CgroupLedger::Row> row = RowOf(ledger, "/pod/c1");
-    return row && row->removed;
-  }));
+  EXPECT_TRUE(WaitFor([&] { return Removed(ledger, "/pod/c1"); }));
   EXPECT_EQ(Kills(ledger, "/pod/c1"), 3);
   EXPECT_TRUE(WaitFor([&] { return (*watcher)->watched() == 3u; }));
   EXPECT_EQ((*watcher)->failures(), 0u);
 }
 
-TEST(CgroupWatcherTest, V2ReadsAgainAfterASignalForAKillThatIsNotSignalled) {
-  // The kernel signals a `max` event; the kill counted a moment later waits
-  // on the 10 ms notify timer, and the cgroup is removed before it fires:
-  // no signal for the kill. Here the kill is moved in (IN_MOVED_TO, which
-  // the watcher does not read on) after the watcher read the `max` event.
-  TempTree tree;
-  tree.WriteFile("cg/pod/memory.events",
-                 "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
-  tree.WriteFile("cg/pod/memory.events.local",
-                 "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
-  tree.MakeDir("staging");
-  CgroupLedger ledger(/*sum_descendants=*/false, std::chrono::hours(1));
-  CgroupWatcher::Target target = Target(tree, true);
-  target.v2_signal_window = std::chrono::seconds(5);  // slow machines too
-  absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
-      CgroupWatcher::Start(target, &ledger);
-  ASSERT_TRUE(watcher.ok()) << watcher.status();
-  tree.WriteFile("cg/pod/memory.events",
-                 "low 0\nhigh 0\nmax 7\noom 0\noom_kill 0\n");
-  ASSERT_TRUE(WaitFor([&] {
-    std::optional<CgroupLedger::Row> row = RowOf(ledger, "/pod");
-    return row && row->total[kCgroupEventMax] == 7;
-  }));
-  tree.WriteFile("staging/memory.events",
-                 "low 0\nhigh 0\nmax 8\noom 1\noom_kill 1\n");
+// Replaces cg/pod/memory.events by a rename (IN_MOVED_TO, which the watcher
+// does not read on): a change the kernel did not signal.
+void MoveInEvents(TempTree& tree, const std::string& events) {
+  tree.WriteFile("staging/memory.events", events);
   std::filesystem::rename(tree.root() + "/staging/memory.events",
                           tree.root() + "/cg/pod/memory.events");
-  EXPECT_TRUE(WaitFor([&] { return Kills(ledger, "/pod") == 1; }));
-  std::filesystem::remove_all(tree.root() + "/cg/pod");
-  EXPECT_TRUE(WaitFor([&] {
-    std::optional<CgroupLedger::Row> row = RowOf(ledger, "/pod");
-    return row && row->removed;
-  }));
-  EXPECT_EQ(Kills(ledger, "/pod"), 1);
+}
+
+// A v2 tree with cg/pod, watched with a long signal window (slow machines
+// too), after the kernel signalled a `max` event that the watcher read.
+class V2SignalWindowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tree_.WriteFile("cg/pod/memory.events",
+                    "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+    tree_.WriteFile("cg/pod/memory.events.local",
+                    "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+    tree_.MakeDir("staging");
+    CgroupWatcher::Target target = Target(tree_, true);
+    target.v2_signal_window = std::chrono::seconds(5);
+    absl::StatusOr<std::unique_ptr<CgroupWatcher>> watcher =
+        CgroupWatcher::Start(target, &ledger_);
+    ASSERT_TRUE(watcher.ok()) << watcher.status();
+    watcher_ = *std::move(watcher);
+    tree_.WriteFile("cg/pod/memory.events",
+                    "low 0\nhigh 0\nmax 7\noom 0\noom_kill 0\n");
+    ASSERT_TRUE(WaitFor([&] {
+      std::optional<CgroupLedger::Row> row = RowOf(ledger_, "/pod");
+      return row && row->total[kCgroupEventMax] == 7;
+    }));
+  }
+
+  TempTree tree_;
+  CgroupLedger ledger_{/*sum_descendants=*/false, std::chrono::hours(1)};
+  std::unique_ptr<CgroupWatcher> watcher_;
+};
+
+TEST_F(V2SignalWindowTest, ReadsAKillThatIsNotSignalled) {
+  // The kernel signals a `max` event; the kill counted a moment later waits
+  // on the 10 ms notify timer, and the cgroup is removed before it fires:
+  // no signal for the kill.
+  MoveInEvents(tree_, "low 0\nhigh 0\nmax 8\noom 1\noom_kill 1\n");
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger_, "/pod") == 1; }));
+  std::filesystem::remove_all(tree_.root() + "/cg/pod");
+  EXPECT_TRUE(WaitFor([&] { return Removed(ledger_, "/pod"); }));
+  EXPECT_EQ(Kills(ledger_, "/pod"), 1);
+}
+
+TEST_F(V2SignalWindowTest, ReadsOnAfterAKillForTheRestOfAGroupKill) {
+  // A memory.oom.group kill counts one oom_kill per process, one after the
+  // other: a read may see the first ones only, and the rest is not
+  // signalled either. The window does not end at the first kill it sees.
+  MoveInEvents(tree_, "low 0\nhigh 0\nmax 8\noom 1\noom_kill 1\n");
+  ASSERT_TRUE(WaitFor([&] { return Kills(ledger_, "/pod") == 1; }));
+  MoveInEvents(tree_, "low 0\nhigh 0\nmax 8\noom 1\noom_kill 4\n");
+  EXPECT_TRUE(WaitFor([&] { return Kills(ledger_, "/pod") == 4; }));
 }
 
 TEST(CgroupWatcherTest, V1FollowsCreationAndRemoval) {

@@ -69,11 +69,11 @@ initrd=$out/initrd.gz
 "$here/initramfs.sh" "$exporter" "$initrd"
 
 declare -A kernel_dir
-packages=$(printf '%s\n' "${entries[@]%%:*}" | sort -u)
-[[ $systemd == 1 ]] && packages+=$'\n'$SYSTEMD_KERNEL
+packages=("${entries[@]%%:*}")
+[[ $systemd == 1 ]] && packages+=("$SYSTEMD_KERNEL")
 while read -r package dir; do
   kernel_dir[$package]=$dir
-done < <("$here/kernels.sh" $(echo "$packages" | sort -u))
+done < <("$here/kernels.sh" $(printf '%s\n' "${packages[@]}" | sort -u))
 
 # boot ENTRY: one VM; its console goes to $out/ENTRY.log, its run time in
 # seconds to $out/ENTRY.seconds.
