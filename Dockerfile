@@ -14,6 +14,8 @@ WORKDIR /src
 COPY CMakeLists.txt ./
 COPY collectors/ collectors/
 COPY exporter/ exporter/
+# The layering check that configure runs (CMakeLists.txt).
+COPY tests/layers/ tests/layers/
 ARG REVISION=unknown
 RUN OOM_REVISION=${REVISION} cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DOOM_BUILD_TESTS=OFF \
  && cmake --build build --target oom_exporter -j "$(nproc)" \

@@ -1,11 +1,12 @@
 // The list of collectors. A new collector adds one entry here, and its own
 // pair of files: collectors/NAME_collector.{h,cc}.
 
-#include "collectors/cgroup_collector.h"
-#include "collectors/collector.h"
-#include "collectors/kmsg_collector.h"
-#include "collectors/memory_collector.h"
-#include "collectors/process_collector.h"
+#include "collectors/all_collectors.h"
+
+#include "collectors/cgroup/cgroup_collector.h"
+#include "collectors/kmsg/kmsg_collector.h"
+#include "collectors/memory/memory_collector.h"
+#include "collectors/process/process_collector.h"
 
 namespace oom {
 
@@ -43,6 +44,24 @@ const std::vector<CollectorInfo>& AllCollectors() {
            }},
       };
   return *kAll;
+}
+
+const CollectorInfo* FindCollector(std::string_view name) {
+  for (const CollectorInfo& info : AllCollectors()) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<ScrapeRegistry> BuildScrapeRegistry(
+    const std::vector<std::string>& names, const CollectorConfig& config) {
+  auto registry = std::make_shared<ScrapeRegistry>();
+  for (const std::string& name : names) {
+    const CollectorInfo* info = FindCollector(name);
+    if (info == nullptr) continue;
+    registry->Add(name, info->factory(config));
+  }
+  return registry;
 }
 
 }  // namespace oom

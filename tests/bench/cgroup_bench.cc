@@ -25,8 +25,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "collectors/cgroup_collector.h"
-#include "collectors/sources/fs.h"
+#include "collectors/base/fs.h"
+#include "collectors/cgroup/cgroup_collector.h"
 
 namespace oom {
 namespace {

@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "collectors/sources/log_line.h"
-#include "collectors/sources/oom_kills.h"
-#include "collectors/sources/oom_message.h"
-#include "exporter/parse_command.h"
+#include "collectors/kernel/kmsg/log_line.h"
+#include "collectors/kernel/kmsg/oom_message.h"
+#include "collectors/oom/oom_kills.h"
+#include "exporter/cli/parse_command.h"
 
 namespace oom {
 namespace {

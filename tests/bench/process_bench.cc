@@ -14,8 +14,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "collectors/metric_sink.h"
-#include "collectors/process_collector.h"
+#include "collectors/process/process_collector.h"
+#include "collectors/scrape/metric_sink.h"
 
 extern "C" long NaiveProcPass(const char* procfs);
 

@@ -57,7 +57,7 @@ user=$(awk '$1 == "USER" { u = $2 } END { print u }' "$E2E_TMP/lines")
 not_root() { [[ -n "$1" && "$1" != root && "${1%%:*}" != 0 ]]; }
 check "image runs as a non-root user ($user)" not_root "$user"
 
-default_port=$(sed -n 's/.*kDefaultListenAddress\[\] = ":\([0-9]*\)".*/\1/p' exporter/flags.h)
+default_port=$(sed -n 's/.*kDefaultListenAddress\[\] = ":\([0-9]*\)".*/\1/p' exporter/cli/flags.h)
 check "EXPOSE matches the default port $default_port" \
   grep -Eq "^EXPOSE +$default_port\$" "$E2E_TMP/lines"
 check "ENTRYPOINT runs the exporter" \

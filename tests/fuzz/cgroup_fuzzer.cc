@@ -19,9 +19,9 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/sources/cgroup_files.h"
-#include "collectors/sources/cgroup_path.h"
-#include "collectors/sources/mountinfo.h"
+#include "collectors/kernel/cgroupfs/cgroup_files.h"
+#include "collectors/kernel/cgroupfs/cgroup_path.h"
+#include "collectors/kernel/procfs/mountinfo.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/sources/log_line.h"
-#include "collectors/sources/oom_kills.h"
+#include "collectors/kernel/kmsg/log_line.h"
+#include "collectors/oom/oom_kills.h"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/kmsg_state.h"
-#include "collectors/sources/log_line.h"
-#include "collectors/sources/oom_kills.h"
+#include "collectors/kernel/kmsg/log_line.h"
+#include "collectors/kmsg/kmsg_state.h"
+#include "collectors/oom/oom_kills.h"
 
 namespace {
 

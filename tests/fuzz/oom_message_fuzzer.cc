@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collectors/sources/oom_message.h"
+#include "collectors/kernel/kmsg/oom_message.h"
 
 namespace {
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/sources/meminfo.h"
-#include "collectors/sources/pressure.h"
-#include "collectors/sources/sysctl.h"
-#include "collectors/sources/vmstat.h"
+#include "collectors/kernel/procfs/meminfo.h"
+#include "collectors/kernel/procfs/pressure.h"
+#include "collectors/kernel/procfs/sysctl.h"
+#include "collectors/kernel/procfs/vmstat.h"
 
 namespace {
 

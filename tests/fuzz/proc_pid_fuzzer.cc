@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/sources/proc_pid.h"
+#include "collectors/kernel/procfs/proc_pid.h"
 
 namespace {
 

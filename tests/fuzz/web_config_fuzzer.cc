@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "exporter/web_config.h"
+#include "exporter/http/web_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

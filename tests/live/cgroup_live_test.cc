@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "collectors/cgroup_collector.h"
+#include "collectors/cgroup/cgroup_collector.h"
 #include "gtest/gtest.h"
 #include "tests/support/memcg.h"
 #include "tests/support/samples.h"

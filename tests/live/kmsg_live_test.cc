@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "collectors/kmsg_collector.h"
+#include "collectors/kmsg/kmsg_collector.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/memcg.h"

@@ -12,8 +12,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "collectors/scrape_registry.h"
-#include "exporter/http_server.h"
+#include "collectors/all_collectors.h"
+#include "collectors/scrape/scrape_registry.h"
+#include "exporter/http/http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_client.h"

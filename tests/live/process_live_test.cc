@@ -28,8 +28,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "collectors/process_collector.h"
-#include "collectors/sources/proc_pid.h"
+#include "collectors/kernel/procfs/proc_pid.h"
+#include "collectors/process/process_collector.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/memcg.h"

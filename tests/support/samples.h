@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "collectors/collector.h"
-#include "collectors/metric_sink.h"
+#include "collectors/scrape/collector.h"
+#include "collectors/scrape/metric_sink.h"
 #include "prometheus/metric_family.h"
 
 namespace oom::testing {

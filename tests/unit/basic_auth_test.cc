@@ -1,12 +1,12 @@
 // Basic authentication against bcrypt hashes made at test time by the
 // system's crypt library (cost 4, the least bcrypt allows, to stay fast).
 
-#include "exporter/basic_auth.h"
+#include "exporter/http/basic_auth.h"
 
 #include <string>
 
 #include "absl/strings/escaping.h"
-#include "exporter/web_config.h"
+#include "exporter/http/web_config.h"
 #include "gtest/gtest.h"
 
 namespace oom {

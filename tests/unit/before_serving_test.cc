@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/sources/fs.h"
-#include "exporter/http_server.h"
+#include "collectors/base/fs.h"
+#include "exporter/http/http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_client.h"

@@ -4,7 +4,7 @@
 // tests/fixtures/cgroup-v2 is written in the kernel's v2 formats (see
 // tests/fixtures/README.md).
 
-#include "collectors/cgroup_collector.h"
+#include "collectors/cgroup/cgroup_collector.h"
 
 #include <chrono>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "collectors/sources/cgroup_files.h"
+#include "collectors/kernel/cgroupfs/cgroup_files.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "collectors/cgroup_ledger.h"
+#include "collectors/cgroup/cgroup_ledger.h"
 
 #include <chrono>
 #include <string>

@@ -1,4 +1,4 @@
-#include "collectors/sources/cgroup_path.h"
+#include "collectors/kernel/cgroupfs/cgroup_path.h"
 
 #include <string>
 

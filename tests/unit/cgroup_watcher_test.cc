@@ -6,7 +6,7 @@
 // that eventfd (the same process) as the kernel signals an OOM. The real
 // kernel's side: tests/live/cgroup_live_test.cc.
 
-#include "collectors/cgroup_watcher.h"
+#include "collectors/cgroup/cgroup_watcher.h"
 
 #include <unistd.h>
 

@@ -5,7 +5,7 @@
 // starve. Assertions are on statuses and counts; the only clocks are the
 // gate's own timeout and generous client timeouts.
 
-#include "exporter/connection_gate.h"
+#include "exporter/http/connection_gate.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "exporter/http_server.h"
+#include "exporter/http/http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_client.h"

@@ -1,4 +1,4 @@
-#include "exporter/flags.h"
+#include "exporter/cli/flags.h"
 
 #include <chrono>
 #include <string>

@@ -1,4 +1,4 @@
-#include "collectors/sources/fs.h"
+#include "collectors/base/fs.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "exporter/basic_auth.h"
-#include "exporter/http_server.h"
+#include "exporter/http/basic_auth.h"
+#include "exporter/http/http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_client.h"

@@ -1,13 +1,13 @@
 // The HTTP side on a real civetweb server bound to 127.0.0.1:0. One server is
 // shared by the suite: tearing an Exposer down takes about two seconds.
 
-#include "exporter/http_server.h"
+#include "exporter/http/http_server.h"
 
 #include <memory>
 #include <string>
 
-#include "collectors/memory_collector.h"
-#include "collectors/util/version.h"
+#include "collectors/base/version.h"
+#include "collectors/memory/memory_collector.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/http_client.h"

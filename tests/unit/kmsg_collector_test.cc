@@ -4,7 +4,7 @@
 // three memcg kills and a memory.oom.group kill), through restarts, appended
 // records, lost records, reboots and broken state files.
 
-#include "collectors/kmsg_collector.h"
+#include "collectors/kmsg/kmsg_collector.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "collectors/util/log.h"
+#include "collectors/base/log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/samples.h"

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exporter/parse_command.h"
+#include "exporter/cli/parse_command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_tree.h"

@@ -1,4 +1,4 @@
-#include "collectors/sources/kmsg_reader.h"
+#include "collectors/kernel/kmsg/kmsg_reader.h"
 
 #include <memory>
 #include <string>

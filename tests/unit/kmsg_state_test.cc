@@ -1,4 +1,4 @@
-#include "collectors/kmsg_state.h"
+#include "collectors/kmsg/kmsg_state.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "exporter/listen_address.h"
+#include "exporter/http/listen_address.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

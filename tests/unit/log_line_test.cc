@@ -1,4 +1,4 @@
-#include "collectors/sources/log_line.h"
+#include "collectors/kernel/kmsg/log_line.h"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "collectors/util/log.h"
+#include "collectors/base/log.h"
 
 #include <string>
 #include <vector>

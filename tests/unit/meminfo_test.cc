@@ -1,4 +1,4 @@
-#include "collectors/sources/meminfo.h"
+#include "collectors/kernel/procfs/meminfo.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "collectors/memory_collector.h"
+#include "collectors/memory/memory_collector.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "collectors/metric_sink.h"
-#include "collectors/sources/fs.h"
-#include "collectors/util/log.h"
+#include "collectors/base/fs.h"
+#include "collectors/base/log.h"
+#include "collectors/scrape/metric_sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/check_names.h"

@@ -1,4 +1,4 @@
-#include "collectors/sources/memory_hierarchy.h"
+#include "collectors/kernel/cgroupfs/memory_hierarchy.h"
 
 #include <string>
 

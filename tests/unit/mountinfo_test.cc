@@ -1,4 +1,4 @@
-#include "collectors/sources/mountinfo.h"
+#include "collectors/kernel/procfs/mountinfo.h"
 
 #include <string>
 

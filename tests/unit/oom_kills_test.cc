@@ -1,4 +1,4 @@
-#include "collectors/sources/oom_kills.h"
+#include "collectors/oom/oom_kills.h"
 
 #include <cstdint>
 #include <optional>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/sources/log_line.h"
+#include "collectors/kernel/kmsg/log_line.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_tree.h"

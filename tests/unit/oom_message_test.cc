@@ -1,4 +1,4 @@
-#include "collectors/sources/oom_message.h"
+#include "collectors/kernel/kmsg/oom_message.h"
 
 #include <cstdint>
 #include <optional>

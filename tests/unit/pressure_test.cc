@@ -1,4 +1,4 @@
-#include "collectors/sources/pressure.h"
+#include "collectors/kernel/procfs/pressure.h"
 
 #include <cstdint>
 #include <optional>

@@ -2,7 +2,7 @@
 // of tests/fixtures/proc (Linux 6.18, copied from this project's CI machine)
 // and the 3.10-era tree of tests/fixtures/proc-linux-3.10, plus broken input.
 
-#include "collectors/sources/proc_pid.h"
+#include "collectors/kernel/procfs/proc_pid.h"
 
 #include <cstdint>
 #include <string>

@@ -5,7 +5,7 @@
 // pids, pid reuse, zombies, kernel threads, garbage, hysteresis, cgroup v2
 // with swap) are built in temporary trees.
 
-#include "collectors/process_collector.h"
+#include "collectors/process/process_collector.h"
 
 #include <filesystem>
 #include <optional>

@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector.h"
-#include "exporter/flags.h"
+#include "collectors/all_collectors.h"
+#include "collectors/scrape/collector.h"
+#include "exporter/cli/flags.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "collectors/scrape_registry.h"
+#include "collectors/scrape/scrape_registry.h"
 
 #include <atomic>
 #include <chrono>
@@ -9,8 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/util/log.h"
-#include "collectors/util/version.h"
+#include "collectors/all_collectors.h"
+#include "collectors/base/log.h"
+#include "collectors/base/version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/samples.h"

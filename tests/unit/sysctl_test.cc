@@ -1,4 +1,4 @@
-#include "collectors/sources/sysctl.h"
+#include "collectors/kernel/procfs/sysctl.h"
 
 #include <cstdint>
 #include <limits>

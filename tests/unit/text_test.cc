@@ -1,4 +1,4 @@
-#include "collectors/sources/text.h"
+#include "collectors/base/text.h"
 
 #include <clocale>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "collectors/sources/vmstat.h"
+#include "collectors/kernel/procfs/vmstat.h"
 
 #include <cstdint>
 #include <optional>

@@ -3,7 +3,7 @@
 // turned on or off, and the files are looked at no more often than asked.
 // (TLS certificate renewal end to end: tests/e2e/web_config_test.sh.)
 
-#include "exporter/web_config_reloader.h"
+#include "exporter/http/web_config_reloader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -2,7 +2,7 @@
 // relative to the file, and every unknown or unsupported key an error that
 // names it.
 
-#include "exporter/web_config.h"
+#include "exporter/http/web_config.h"
 
 #include <fstream>
 #include <string>

@@ -1,0 +1,337 @@
+#include "collectors/kernel/kmsg/oom_message.h"
+
+#include "collectors/base/text.h"
+
+namespace oom {
+namespace {
+
+constexpr std::string_view kKilled = "Killed process ";
+constexpr std::string_view kSelect = "Kill process ";
+constexpr std::string_view kSummary = "oom-kill:";
+constexpr std::string_view kInvoked = " invoked oom-killer: ";
+constexpr std::string_view kReaper = "oom_reaper: ";
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// The "<msg>: " before a kill, selection or already-exiting line, matched at
+// its end so that anything a transport left in front does not matter.
+void ScopeFromPrefix(std::string_view prefix, OomMessage* msg) {
+  prefix = TrimSpace(prefix);
+  if (EndsWith(prefix, ":")) prefix.remove_suffix(1);
+  if (EndsWith(prefix, "Memory cgroup out of memory")) {
+    msg->scope = OomScope::kMemcg;
+  } else if (EndsWith(prefix, "Out of memory (oom_kill_allocating_task)")) {
+    msg->scope = OomScope::kGlobal;
+    msg->allocating_task = true;
+  } else if (EndsWith(prefix, "Out of memory")) {
+    msg->scope = OomScope::kGlobal;
+  }
+}
+
+// Digits at the front of `s`, consumed.
+std::optional<int64_t> TakeInt(std::string_view* s) {
+  std::size_t n = 0;
+  if (!s->empty() && (*s)[0] == '-') n = 1;
+  while (n < s->size() && (*s)[n] >= '0' && (*s)[n] <= '9') ++n;
+  std::optional<int64_t> value = ParseI64(s->substr(0, n));
+  if (value) s->remove_prefix(n);
+  return value;
+}
+
+// "N (comm)<terminator>": the comm ends at the LAST `terminator`, since a
+// comm may itself hold "(", ")" or the terminator's first characters.
+bool TakePidComm(std::string_view* s, std::string_view terminator,
+                 OomMessage* msg) {
+  std::optional<int64_t> pid = TakeInt(s);
+  if (!pid || !StartsWith(*s, " (")) return false;
+  std::size_t end = s->rfind(terminator);
+  if (end == std::string_view::npos || end < 2) return false;
+  msg->pid = pid;
+  msg->comm = s->substr(2, end - 2);
+  msg->has_comm = true;
+  s->remove_prefix(end + terminator.size());
+  return true;
+}
+
+// Fills the kB fields and friends from "total-vm:75160kB, anon-rss:65152kB,
+// ..., UID:0 pgtables:188kB oom_score_adj:0"; unknown keys are skipped.
+void TakeSizes(std::string_view s, OomMessage* msg) {
+  while (!s.empty()) {
+    std::size_t end = s.find_first_of(", ");
+    std::string_view token = s.substr(0, end);
+    s = end == std::string_view::npos ? std::string_view() : s.substr(end + 1);
+    std::size_t colon = token.find(':');
+    if (colon == std::string_view::npos || colon + 1 == token.size()) continue;
+    std::string_view key = token.substr(0, colon);
+    std::string_view value = token.substr(colon + 1);
+    // The number, without "kB" or whatever a paste glued to it.
+    std::size_t digits = value[0] == '-' ? 1 : 0;
+    while (digits < value.size() && value[digits] >= '0' &&
+           value[digits] <= '9') {
+      ++digits;
+    }
+    value = value.substr(0, digits);
+    if (key == "UID" || key == "oom_score_adj") {
+      std::optional<int64_t> number = ParseI64(value);
+      if (!number) continue;
+      (key == "UID" ? msg->uid : msg->oom_score_adj) = number;
+      continue;
+    }
+    std::optional<uint64_t> kb = ParseU64(value);
+    if (!kb) continue;
+    if (key == "total-vm") {
+      msg->total_vm_kb = kb;
+    } else if (key == "anon-rss") {
+      msg->anon_rss_kb = kb;
+    } else if (key == "file-rss") {
+      msg->file_rss_kb = kb;
+    } else if (key == "shmem-rss") {
+      msg->shmem_rss_kb = kb;
+    } else if (key == "pgtables") {
+      msg->pgtables_kb = kb;
+    }
+  }
+}
+
+// Kill lines of every era (after "Killed process "):
+//   6.18   2555 (python3) total-vm:75160kB, anon-rss:65152kB, file-rss:6628kB,
+//          shmem-rss:0kB, UID:0 pgtables:188kB oom_score_adj:0
+//   4.9    1234 (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB,
+//   shmem-rss:...kB 3.10   1234 (java) total-vm:...kB, anon-rss:...kB,
+//   file-rss:...kB el7    1234 (java), UID 1000, total-vm:...kB, ...,
+//   shmem-rss:...kB el6    1234, UID 1000, (java) total-vm:...kB,
+//   anon-rss:...kB, file-rss:...kB
+bool ParseKillTail(std::string_view s, OomMessage* msg) {
+  std::string_view probe = s;
+  std::optional<int64_t> pid = TakeInt(&probe);
+  if (!pid) return false;
+  if (StartsWith(probe, ", UID ")) {  // RHEL/CentOS 6
+    probe.remove_prefix(6);
+    std::optional<int64_t> uid = TakeInt(&probe);
+    if (!uid || !StartsWith(probe, ", (")) return false;
+    std::size_t end = probe.rfind(") total-vm:");
+    if (end == std::string_view::npos) return false;
+    msg->pid = pid;
+    msg->uid = uid;
+    msg->comm = probe.substr(3, end - 3);
+    msg->has_comm = true;
+    TakeSizes(probe.substr(end + 2), msg);
+    return true;
+  }
+  std::size_t sizes = s.rfind(") total-vm:");
+  std::size_t el7 = s.rfind("), UID ");
+  if (el7 != std::string_view::npos &&
+      (sizes == std::string_view::npos || el7 > sizes ||
+       s.find(", total-vm:", el7) != std::string_view::npos)) {
+    // RHEL/CentOS 7: "N (comm), UID N, total-vm:..."
+    if (!TakePidComm(&s, "), UID ", msg)) return false;
+    msg->uid = TakeInt(&s);
+    TakeSizes(s, msg);
+    return true;
+  }
+  if (sizes != std::string_view::npos) {
+    std::string_view rest = s;
+    if (!TakePidComm(&rest, ") total-vm:", msg)) return false;
+    TakeSizes(s.substr(sizes + 2), msg);
+    return true;
+  }
+  // Cut short (a pager, the record size limit): the kill still happened.
+  std::size_t close = s.rfind(')');
+  if (close != std::string_view::npos && TakePidComm(&s, ")", msg)) return true;
+  msg->pid = pid;
+  return StartsWith(probe, " (") || probe.empty();
+}
+
+// oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,
+//   mems_allowed=0,oom_memcg=/oom_fixture,task_memcg=/oom_fixture,
+//   task=python3,pid=2555,uid=0
+// Fields may be missing (no cpusets, no memcg), so each is looked for in
+// the kernel's order after the previous one.
+bool ParseSummary(std::string_view s, OomMessage* msg) {
+  auto value_of = [&s](std::string_view key, std::size_t from,
+                       std::size_t* at) -> std::optional<std::string_view> {
+    std::size_t pos = from == 0 && StartsWith(s, key) ? 0 : s.find(key, from);
+    if (pos == std::string_view::npos) return std::nullopt;
+    std::size_t start = pos + key.size();
+    std::size_t end = s.find(',', start);
+    *at = start;
+    return s.substr(start, end == std::string_view::npos ? end : end - start);
+  };
+  std::size_t at = 0;
+  // The tail first: ",pid=N,uid=N" ends the line, and task= may hold commas.
+  std::size_t pid_pos = s.rfind(",pid=");
+  std::size_t task_pos = s.find("task=");
+  while (task_pos != std::string_view::npos && task_pos > 0 &&
+         s[task_pos - 1] != ',') {
+    task_pos = s.find("task=", task_pos + 1);  // skip "task_memcg="
+  }
+  std::optional<int64_t> pid;
+  std::string_view tail;
+  if (pid_pos != std::string_view::npos && task_pos != std::string_view::npos &&
+      task_pos < pid_pos) {
+    tail = s.substr(pid_pos + 5);
+    pid = TakeInt(&tail);
+  }
+  if (pid) {
+    msg->pid = pid;
+    msg->comm = s.substr(task_pos + 5, pid_pos - task_pos - 5);
+    msg->has_comm = true;
+    if (StartsWith(tail, ",uid=")) {
+      tail.remove_prefix(5);
+      msg->uid = TakeInt(&tail);
+    }
+    s = s.substr(0, task_pos);
+  } else if (task_pos != std::string_view::npos) {
+    s = s.substr(0, task_pos);  // cut after task=: the rest is complete
+  } else {
+    // Cut before task= (a pager, the record limit): the last field may be
+    // cut too, so it is dropped; what precedes it still describes the OOM.
+    std::size_t last = s.rfind(',');
+    s = s.substr(0, last == std::string_view::npos ? 0 : last);
+    if (s.find("constraint=") == std::string_view::npos) return false;
+  }
+  if (auto constraint = value_of("constraint=", 0, &at)) {
+    msg->constraint = *constraint;
+    if (*constraint == "CONSTRAINT_MEMCG") msg->scope = OomScope::kMemcg;
+  }
+  if (auto memcg = value_of(",oom_memcg=", at, &at)) msg->oom_memcg = *memcg;
+  if (s.find(",global_oom") != std::string_view::npos) {
+    msg->global_oom = true;
+    msg->scope = OomScope::kGlobal;
+  }
+  if (auto memcg = value_of(",task_memcg=", at, &at)) msg->task_memcg = *memcg;
+  if (!msg->scope && !msg->constraint.empty() && msg->oom_memcg.empty()) {
+    msg->scope = OomScope::kGlobal;  // constraint without any memcg context
+  }
+  return true;
+}
+
+}  // namespace
+
+OomMessage ParseOomMessage(std::string_view text) {
+  OomMessage msg;
+  // Most lines of a kernel log are not about the OOM killer: reject them
+  // with as few scans as possible.
+  std::size_t killed = text.find(kKilled);
+  if (killed != std::string_view::npos) {
+    ScopeFromPrefix(text.substr(0, killed), &msg);
+    msg.kind = ParseKillTail(text.substr(killed + kKilled.size()), &msg)
+                   ? OomMessageKind::kKill
+                   : OomMessageKind::kUnrecognized;
+    return msg;
+  }
+  std::size_t select = text.find(kSelect);
+  if (select != std::string_view::npos) {
+    // "<msg>: Kill process 1234 (java) score 875 or sacrifice child"
+    std::string_view s = text.substr(select + kSelect.size());
+    ScopeFromPrefix(text.substr(0, select), &msg);
+    if (TakePidComm(&s, ") score ", &msg)) {
+      msg.score = TakeInt(&s);
+      msg.kind = OomMessageKind::kSelection;
+    } else {
+      msg.kind = OomMessageKind::kUnrecognized;
+    }
+    return msg;
+  }
+  if (StartsWith(text, kSummary)) {
+    msg.kind = ParseSummary(text.substr(kSummary.size()), &msg)
+                   ? OomMessageKind::kSummary
+                   : OomMessageKind::kUnrecognized;
+    return msg;
+  }
+  std::size_t invoked = text.find(kInvoked);
+  if (invoked != std::string_view::npos) {
+    // "python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0,
+    //  oom_score_adj=0"
+    msg.kind = OomMessageKind::kHeader;
+    msg.comm = text.substr(0, invoked);
+    msg.has_comm = true;
+    std::size_t adj = text.find("oom_score_adj=", invoked);
+    if (adj != std::string_view::npos) {
+      std::string_view s = text.substr(adj + 14);
+      msg.oom_score_adj = TakeInt(&s);
+    }
+    return msg;
+  }
+  if (StartsWith(text, kReaper)) {
+    std::string_view s = text.substr(kReaper.size());
+    if (StartsWith(s, "reaped process ")) {
+      // "oom_reaper: reaped process 2555 (python3), now anon-rss:0kB, ..."
+      s.remove_prefix(15);
+      msg.kind = TakePidComm(&s, "), now ", &msg)
+                     ? OomMessageKind::kReaped
+                     : OomMessageKind::kUnrecognized;
+    } else if (StartsWith(s, "unable to reap pid:")) {
+      // "oom_reaper: unable to reap pid:2555 (python3)"
+      s.remove_prefix(19);
+      msg.kind = TakePidComm(&s, ")", &msg) ? OomMessageKind::kUnableToReap
+                                            : OomMessageKind::kUnrecognized;
+    } else {
+      msg.kind = OomMessageKind::kUnrecognized;
+    }
+    return msg;
+  }
+  if (StartsWith(text, "Task in ")) {
+    // "Task in /docker/abc killed as a result of limit of /docker"
+    constexpr std::string_view kLimit = " killed as a result of limit of ";
+    std::size_t limit = text.find(kLimit);
+    if (limit != std::string_view::npos) {
+      msg.kind = OomMessageKind::kTaskIn;
+      msg.scope = OomScope::kMemcg;
+      msg.task_memcg = text.substr(8, limit - 8);
+      msg.oom_memcg = TrimSpace(text.substr(limit + kLimit.size()));
+    }
+    return msg;
+  }
+  if (StartsWith(text, "Tasks in ")) {
+    // "Tasks in /kubepods/pod1 are going to be killed due to memory.oom.group
+    // set"
+    std::size_t are =
+        text.find(" are going to be killed due to memory.oom.group");
+    if (are != std::string_view::npos) {
+      msg.kind = OomMessageKind::kGroup;
+      msg.oom_memcg = text.substr(9, are - 9);
+    }
+    return msg;
+  }
+  std::size_t victim = text.find("OOM victim ");
+  if (victim != std::string_view::npos &&
+      text.find("is already exiting", victim) != std::string_view::npos) {
+    // "Memory cgroup out of memory: OOM victim 1234 (java) is already
+    //  exiting. Skip killing the task"
+    std::string_view s = text.substr(victim + 11);
+    ScopeFromPrefix(text.substr(0, victim), &msg);
+    if (TakePidComm(&s, ") is already exiting", &msg)) {
+      msg.kind = OomMessageKind::kAlreadyExiting;
+    }
+    return msg;
+  }
+  // Panics: "Kernel panic - not syncing: Out of memory: system-wide
+  // panic_on_oom is enabled", "... Out of memory and no killable
+  // processes..." (3.10), "... System is deadlocked on memory" (4.19+).
+  constexpr std::string_view kPanicPrefix = "Kernel panic - not syncing: ";
+  std::size_t panic = text.find(kPanicPrefix);
+  if (panic != std::string_view::npos) {
+    std::string_view reason = text.substr(panic + kPanicPrefix.size());
+    if (StartsWith(reason, "Out of memory") ||
+        StartsWith(reason, "System is deadlocked on memory")) {
+      msg.kind = OomMessageKind::kPanic;
+      msg.panic = text.substr(panic);
+    }
+    return msg;
+  }
+  // 4.19+ prints this as a warning; a global OOM then panics separately.
+  if (StartsWith(text, "Out of memory and no killable processes")) {
+    msg.kind = OomMessageKind::kNoKillable;
+  }
+  return msg;
+}
+
+}  // namespace oom

@@ -1,0 +1,362 @@
+#include "collectors/oom/oom_kills.h"
+
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "collectors/base/string_view.h"
+
+namespace oom {
+namespace {
+
+constexpr std::size_t kRecentKills = 4096;
+
+std::optional<std::string> OptionalText(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  return std::string(text);
+}
+
+// The line's position and timestamp, shared by every kill it yields.
+void SetOrigin(const LogLine& line, OomKill* kill) {
+  kill->timestamp = OptionalText(line.timestamp);
+  if (line.kmsg) {
+    kill->kmsg_sequence = line.kmsg->sequence;
+    kill->kmsg_timestamp_us = line.kmsg->timestamp_us;
+  }
+}
+
+// ,"key":value with null for an unset value.
+template <typename T>
+void AppendMember(std::string* out, std::string_view key,
+                  const std::optional<T>& value) {
+  absl::StrAppend(out, ",\"", ToAbsl(key), "\":");
+  if (!value) {
+    out->append("null");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    AppendJsonString(out, *value);
+  } else {
+    absl::StrAppend(out, *value);
+  }
+}
+
+// Length of the well-formed UTF-8 sequence at s[i] (Unicode table 3-7:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+std::size_t Utf8Length(std::string_view s, std::size_t i) {
+  auto byte = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  std::size_t n = 0;
+  unsigned char low = 0x80, high = 0xbf;  // range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) low = 0xa0;
+    if (c == 0xed) high = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) low = 0x90;
+    if (c == 0xf4) high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::optional<uint64_t> OomKill::RssBytes() const {
+  if (!anon_rss_kb && !file_rss_kb && !shmem_rss_kb) return std::nullopt;
+  return (anon_rss_kb.value_or(0) + file_rss_kb.value_or(0) +
+          shmem_rss_kb.value_or(0)) *
+         1024;
+}
+
+std::string_view ScopeName(std::optional<OomScope> scope) {
+  if (!scope) return "";
+  return *scope == OomScope::kGlobal ? "global" : "memcg";
+}
+
+void AppendJsonString(std::string* out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out->append("\\n");
+    } else if (c == '\t') {
+      out->append("\\t");
+    } else if (c < 0x20 || c == 0x7f) {
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xf]);
+    } else if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+    } else if (std::size_t n = Utf8Length(text, i); n > 0) {
+      out->append(text.substr(i, n));
+      i += n - 1;
+    } else {
+      // A comm is 15 arbitrary bytes: keep the byte's value visible.
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xf]);
+    }
+  }
+  out->push_back('"');
+}
+
+std::string KillToJson(const OomKill& kill) {
+  std::string out = absl::StrCat("{\"pid\":", kill.pid);
+  AppendMember(&out, "comm", kill.comm);
+  AppendMember(&out, "scope",
+               kill.scope ? std::optional<std::string>(ScopeName(kill.scope))
+                          : std::nullopt);
+  AppendMember(&out, "constraint", kill.constraint);
+  AppendMember(&out, "oom_memcg", kill.oom_memcg);
+  AppendMember(&out, "task_memcg", kill.task_memcg);
+  AppendMember(&out, "total_vm_kb", kill.total_vm_kb);
+  AppendMember(&out, "anon_rss_kb", kill.anon_rss_kb);
+  AppendMember(&out, "file_rss_kb", kill.file_rss_kb);
+  AppendMember(&out, "shmem_rss_kb", kill.shmem_rss_kb);
+  AppendMember(&out, "uid", kill.uid);
+  AppendMember(&out, "pgtables_kb", kill.pgtables_kb);
+  AppendMember(&out, "oom_score_adj", kill.oom_score_adj);
+  AppendMember(&out, "score", kill.score);
+  absl::StrAppend(&out, ",\"reaped\":", kill.reaped ? "true" : "false");
+  AppendMember(&out, "timestamp", kill.timestamp);
+  out.push_back('}');
+  return out;
+}
+
+void AmendKill(const OomKill& amendment, OomKill* kill) {
+  if (!kill->scope) kill->scope = amendment.scope;
+  if (!kill->constraint) kill->constraint = amendment.constraint;
+  if (!kill->oom_memcg) kill->oom_memcg = amendment.oom_memcg;
+  if (!kill->task_memcg) kill->task_memcg = amendment.task_memcg;
+  if (!kill->uid) kill->uid = amendment.uid;
+}
+
+void KillAssembler::StartEvent(Events* events) {
+  FlushPending(events);
+  context_ = Context();
+}
+
+void KillAssembler::FlushPending(Events* events) {
+  if (!context_.pending_summary) return;
+  OomKill kill = std::move(*context_.pending_summary);
+  context_.pending_summary.reset();
+  CountKill(std::move(kill), events);
+}
+
+void KillAssembler::Flush(Events* events) { FlushPending(events); }
+
+bool KillAssembler::RecentlyKilled(int64_t pid) const {
+  return std::find(recent_.begin(), recent_.end(), pid) != recent_.end();
+}
+
+void KillAssembler::CountKill(OomKill kill, Events* events) {
+  amendable_pid_.reset();
+  context_.killed.push_back(kill.pid);
+  if (context_.killed.size() == 1) context_.group_scope = kill.scope;
+  event_open_ = false;
+  CountReaperKill(std::move(kill), events);
+}
+
+void KillAssembler::CountReaperKill(OomKill kill, Events* events) {
+  recent_.push_back(kill.pid);
+  if (recent_.size() > kRecentKills) recent_.pop_front();
+  events->kills.push_back(std::move(kill));
+}
+
+void KillAssembler::Add(const LogLine& line, Events* events) {
+  if (!line.is_kernel) return;
+  OomMessage msg = ParseOomMessage(line.text);
+  switch (msg.kind) {
+    case OomMessageKind::kNone:
+      return;
+    case OomMessageKind::kUnrecognized:
+      ++unrecognized_;
+      return;
+    case OomMessageKind::kPanic:
+      ++panics_;
+      return;
+    case OomMessageKind::kHeader:
+      StartEvent(events);
+      ++invocations_;
+      event_open_ = true;
+      amendable_pid_.reset();
+      return;
+    case OomMessageKind::kUnableToReap:
+      return;
+    case OomMessageKind::kNoKillable:
+      event_open_ = false;  // the killer ran and found nobody to kill
+      return;
+    default:
+      break;
+  }
+
+  if (msg.kind == OomMessageKind::kSummary && msg.pid &&
+      amendable_pid_ == msg.pid && !event_open_) {
+    OomKill amendment;
+    amendment.pid = *msg.pid;
+    amendment.scope = msg.scope;
+    amendment.constraint = OptionalText(msg.constraint);
+    amendment.oom_memcg = OptionalText(msg.oom_memcg);
+    amendment.task_memcg = OptionalText(msg.task_memcg);
+    amendment.uid = msg.uid;
+    amendable_pid_.reset();
+    events->amendments.push_back(std::move(amendment));
+    return;
+  }
+
+  // Every other line belongs to an OOM event; one whose header the kernel
+  // rate-limited (or a reader cut away) starts it.
+  // Every member of a memory.oom.group kill carries the first victim's
+  // message prefix; another prefix means another OOM.
+  bool group_member = msg.kind == OomMessageKind::kKill && context_.group &&
+                      (!msg.scope || !context_.group_scope ||
+                       msg.scope == context_.group_scope);
+  bool new_event = !event_open_ && !group_member &&
+                   msg.kind != OomMessageKind::kReaped &&
+                   msg.kind != OomMessageKind::kGroup;
+  if (msg.kind == OomMessageKind::kSummary && context_.pending_summary) {
+    new_event = true;  // two summaries: the first one's kill line is lost
+  }
+  if (new_event) {
+    StartEvent(events);
+    ++invocations_;
+    event_open_ = true;
+  }
+
+  switch (msg.kind) {
+    case OomMessageKind::kTaskIn:
+      context_.scope = OomScope::kMemcg;
+      context_.task_memcg = std::string(msg.task_memcg);
+      context_.oom_memcg = std::string(msg.oom_memcg);
+      return;
+    case OomMessageKind::kSelection:
+      if (msg.scope) context_.scope = msg.scope;
+      context_.selected_pid = msg.pid;
+      context_.selected_score = msg.score;
+      return;
+    case OomMessageKind::kGroup:
+      context_.group = true;
+      if (context_.oom_memcg.empty())
+        context_.oom_memcg = std::string(msg.oom_memcg);
+      return;
+    case OomMessageKind::kAlreadyExiting:
+      event_open_ = false;  // the killer ran and chose to kill nobody
+      return;
+    case OomMessageKind::kSummary: {
+      if (msg.scope) context_.scope = msg.scope;
+      context_.constraint = std::string(msg.constraint);
+      context_.oom_memcg = std::string(msg.oom_memcg);
+      context_.task_memcg = std::string(msg.task_memcg);
+      if (!msg.pid) return;  // cut short: context for the kill line only
+      OomKill kill;
+      kill.pid = *msg.pid;
+      kill.comm = std::string(msg.comm);
+      kill.scope = msg.scope;
+      kill.constraint = OptionalText(msg.constraint);
+      kill.oom_memcg = OptionalText(msg.oom_memcg);
+      kill.task_memcg = OptionalText(msg.task_memcg);
+      kill.uid = msg.uid;
+      SetOrigin(line, &kill);
+      context_.pending_summary = std::move(kill);
+      return;
+    }
+    case OomMessageKind::kReaped: {
+      int64_t pid = *msg.pid;
+      if (context_.pending_summary && context_.pending_summary->pid == pid) {
+        context_.pending_summary->reaped = true;
+        return;
+      }
+      if (RecentlyKilled(pid)) {
+        events->reaped_pids.push_back(pid);
+        return;
+      }
+      // The kill line is missing (cut, overwritten): the reaper saw a kill
+      // of an event whose lines are gone, and which was an invocation too.
+      ++invocations_;
+      OomKill kill;
+      kill.pid = pid;
+      kill.comm = std::string(msg.comm);
+      kill.reaped = true;
+      SetOrigin(line, &kill);
+      CountReaperKill(std::move(kill), events);
+      return;
+    }
+    case OomMessageKind::kKill: {
+      int64_t pid = *msg.pid;
+      if (group_member &&
+          std::find(context_.killed.begin(), context_.killed.end(), pid) !=
+              context_.killed.end()) {
+        // memory.oom.group kills its chosen victim again as a member
+        // (debian-6.12-kmsg-raw-vm-oom-group.log, records 768-772):
+        //   Memory cgroup out of memory: Killed process 273 (hog) ...
+        //   Tasks in /grp are going to be killed due to memory.oom.group set
+        //   Memory cgroup out of memory: Killed process 257 (sleeper) ...
+        //   Memory cgroup out of memory: Killed process 265 (sleeper) ...
+        //   Memory cgroup out of memory: Killed process 273 (hog) ...
+        // One process, one kill; the kernel's counters count two.
+        ++repeated_kills_;
+        return;
+      }
+      OomKill kill;
+      kill.pid = pid;
+      if (msg.has_comm) kill.comm = std::string(msg.comm);
+      kill.scope = msg.scope ? msg.scope : context_.scope;
+      kill.constraint = OptionalText(context_.constraint);
+      kill.oom_memcg = OptionalText(context_.oom_memcg);
+      kill.task_memcg = OptionalText(context_.task_memcg);
+      if (group_member) kill.task_memcg.reset();  // members' own memcgs vary
+      kill.total_vm_kb = msg.total_vm_kb;
+      kill.anon_rss_kb = msg.anon_rss_kb;
+      kill.file_rss_kb = msg.file_rss_kb;
+      kill.shmem_rss_kb = msg.shmem_rss_kb;
+      kill.pgtables_kb = msg.pgtables_kb;
+      kill.oom_score_adj = msg.oom_score_adj;
+      kill.uid = msg.uid;
+      // A summary is this kill's when it names the same pid, or (5.0) names
+      // the parent the selection line chose before a child was killed.
+      // Otherwise it was another OOM's, whose kill line is lost: count it
+      // alone, and this kill line starts an OOM of its own.
+      if (context_.pending_summary && context_.pending_summary->pid != pid &&
+          context_.selected_pid != context_.pending_summary->pid) {
+        StartEvent(events);
+        ++invocations_;
+        kill.scope = msg.scope;
+        kill.constraint.reset();
+        kill.oom_memcg.reset();
+        kill.task_memcg.reset();
+      }
+      bool had_summary = context_.pending_summary.has_value();
+      if (had_summary) {
+        // The summary was printed for this kill (on 5.0 for the parent when
+        // a child was sacrificed; the uid is then the parent's).
+        if (!kill.uid) kill.uid = context_.pending_summary->uid;
+        kill.reaped = context_.pending_summary->reaped &&
+                      context_.pending_summary->pid == pid;
+        context_.pending_summary.reset();
+      }
+      // The selected process's score (old kernels may then kill one of its
+      // children instead).
+      if (!group_member) kill.score = context_.selected_score;
+      SetOrigin(line, &kill);
+      CountKill(std::move(kill), events);
+      if (!had_summary && context_.constraint.empty()) amendable_pid_ = pid;
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+}  // namespace oom

@@ -1,0 +1,77 @@
+#ifndef OOM_EXPORTER_EXPORTER_CLI_FLAGS_H_
+#define OOM_EXPORTER_EXPORTER_CLI_FLAGS_H_
+
+// The command line, spelled as Prometheus exporters spell it:
+//   --web.listen-address=:9968 --web.telemetry-path=/metrics
+//   --web.config.file=FILE --web.max-connections=8
+//   --web.request-timeout=10s --web.max-header-bytes=16384
+//   --path.procfs=/proc --path.sysfs=/sys
+//   --collector.NAME / --no-collector.NAME   --log.level=info
+//   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
+//   --collector.cgroup.{max-depth,include,exclude,retention}
+//   --[no-]collector.cgroup.pod-containers
+//   --collector.process.{top-k,include}
+//   --run-as-user=USER
+//   --version  --help
+// Values may follow as "--flag=value" or "--flag value".
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "collectors/all_collectors.h"
+#include "collectors/base/log.h"
+#include "collectors/scrape/collector.h"
+
+namespace oom {
+
+inline constexpr char kDefaultListenAddress[] = ":9968";
+
+struct Flags {
+  std::string listen_address = kDefaultListenAddress;
+  std::string telemetry_path = "/metrics";
+  std::string web_config_file;  // empty: none
+  std::size_t max_connections = 8;
+  std::string request_timeout_text = "10s";
+  std::chrono::milliseconds request_timeout{10000};
+  std::size_t max_header_bytes = 16384;
+  std::string procfs = "/proc";
+  std::string sysfs = "/sys";
+  LogLevel log_level = LogLevel::kInfo;
+  KmsgOptions kmsg;
+  CgroupOptions cgroup;  // include/exclude come from the two strings below
+  std::string cgroup_include = "*";
+  std::string cgroup_exclude;
+  std::string cgroup_retention = "1h";
+  ProcessOptions process;  // include comes from the string below
+  std::string process_include;
+  std::string run_as_user;  // empty: stay who started the exporter
+  // Names of the collectors to run, in AllCollectors() order.
+  std::vector<std::string> collectors;
+  bool help = false;
+  bool version = false;
+};
+
+// Parses the arguments after the program name against `known` collectors.
+// Errors (InvalidArgument) name the offending flag and say what is wrong:
+// an unknown flag, a missing or bad value, an unknown collector, a telemetry
+// path that is not absolute or clashes with "/" or "/healthz", a stray
+// argument, a request timeout outside 100ms..10m, a header limit below 1024.
+// The web config file is read and --run-as-user looked up later (main), not
+// here.
+absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
+                                 const std::vector<CollectorInfo>& known);
+
+// A duration as Prometheus spells them: "90s", "1h30m", "500ms", "0s";
+// units ms, s, m, h, d, w. nullopt when it is not one.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+// The --help text.
+std::string UsageText(const std::vector<CollectorInfo>& known);
+
+}  // namespace oom
+
+#endif  // OOM_EXPORTER_EXPORTER_CLI_FLAGS_H_
