@@ -9,6 +9,8 @@
 # or a folder above it; files of no library (exporter/main.cc) are not
 # checked, and may include anything.
 
+cmake_policy(VERSION 3.18)
+
 file(STRINGS "${OOM_LAYERS_FILE}" oom_layer_lines)
 set(oom_layer_names "")
 foreach(line IN LISTS oom_layer_lines)
