@@ -30,11 +30,11 @@ expect "the kernel counted the victim twice (/proc/vmstat oom_kill)" 4 \
 expect "oom_kills_unlogged stays 0" 0 "$(value oom_kills_unlogged)"
 expect "memory.events oom_kill: 3 processes + the victim again" 4 \
   "$(wait_value 10 4 oom_cgroup_memory_events_total cgroup=/grp event=oom_kill)"
-if [ "$(kernel_version)" -ge 513 ]; then
+if [ "$(kernel_version)" -ge 517 ]; then
   expect "memory.events oom_group_kill" 1 \
     "$(value oom_cgroup_memory_events_total cgroup=/grp event=oom_group_kill)"
 else
-  expect "no oom_group_kill series before Linux 5.13" none \
+  expect "no oom_group_kill series before Linux 5.17" none \
     "$(value oom_cgroup_memory_events_total cgroup=/grp event=oom_group_kill)"
 fi
 remove_cgroup grp
