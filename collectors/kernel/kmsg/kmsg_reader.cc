@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -12,6 +13,16 @@
 #include "absl/strings/str_cat.h"
 
 namespace oom {
+namespace {
+
+// poll() by way of ppoll(): the program replaces poll() for civetweb
+// (exporter/http/civetweb_shims.h), and this thread has no business there.
+int Poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
+  timespec timeout = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+  return ::ppoll(fds, nfds, timeout_ms < 0 ? nullptr : &timeout, nullptr);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<KmsgReader>> KmsgReader::Open(
     const std::string& path) {
@@ -93,7 +104,7 @@ KmsgReader::Result KmsgReader::Read(int timeout_ms,
       // The device: wait for a record (POLLIN), an overrun (POLLERR|POLLPRI,
       // handled by the next Drain) or Stop().
       pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-      int ready = ::poll(fds, 2, remaining);
+      int ready = Poll(fds, 2, remaining);
       if (ready < 0) {
         if (errno == EINTR) continue;
         return Result::kTimeout;
@@ -110,7 +121,7 @@ KmsgReader::Result KmsgReader::Read(int timeout_ms,
     // `tail -f` does.
     int step = remaining < 0 || remaining > 100 ? 100 : remaining;
     pollfd stop = {stop_fd_, POLLIN, 0};
-    if (::poll(&stop, 1, step) > 0) {
+    if (Poll(&stop, 1, step) > 0) {
       stopped_ = true;
       return Result::kStopped;
     }
