@@ -1,59 +1,22 @@
 #include "exporter/http/connection_gate.h"
 
-#include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 
 namespace oom {
 namespace {
-
-using PollFn = int (*)(struct pollfd*, nfds_t, int);
-using AcceptFn = int (*)(int, struct sockaddr*, socklen_t*);
-
-// libc's (or a sanitizer's) functions, behind the program's own.
-PollFn RealPoll() {
-  static PollFn fn = reinterpret_cast<PollFn>(dlsym(RTLD_NEXT, "poll"));
-  return fn;
-}
-AcceptFn RealAccept() {
-  static AcceptFn fn = reinterpret_cast<AcceptFn>(dlsym(RTLD_NEXT, "accept"));
-  return fn;
-}
-
-// The installed gates by listening socket. `g_installed` lets every other
-// poll() skip the lock while no gate is installed.
-std::atomic<int> g_installed{0};
-std::mutex g_gates_mu;
-std::unordered_map<int, std::shared_ptr<ConnectionGate>>& Gates() {
-  static auto* gates =
-      new std::unordered_map<int, std::shared_ptr<ConnectionGate>>;
-  return *gates;
-}
-
-std::shared_ptr<ConnectionGate> GateFor(int fd) {
-  if (g_installed.load(std::memory_order_acquire) == 0) return nullptr;
-  std::lock_guard<std::mutex> lock(g_gates_mu);
-  auto it = Gates().find(fd);
-  return it == Gates().end() ? nullptr : it->second;
-}
 
 // A request head ends with an empty line; RFC 9112 allows a bare LF.
 bool HasWholeHead(std::string_view data) {
@@ -83,11 +46,8 @@ ConnectionGate::ConnectionGate(int listen_fd, int epoll_fd,
                                             options_.tls ? 18437 : 0));
 }
 
-absl::StatusOr<std::shared_ptr<ConnectionGate>> ConnectionGate::Install(
+absl::StatusOr<std::shared_ptr<ConnectionGate>> ConnectionGate::Create(
     int listen_fd, const ConnectionGateOptions& options) {
-  if (RealPoll() == nullptr || RealAccept() == nullptr) {
-    return absl::InternalError("cannot find libc's poll() and accept()");
-  }
   int flags = ::fcntl(listen_fd, F_GETFL);
   if (flags < 0 || ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0) {
     return absl::ErrnoToStatus(errno,
@@ -95,66 +55,14 @@ absl::StatusOr<std::shared_ptr<ConnectionGate>> ConnectionGate::Install(
   }
   int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) return absl::ErrnoToStatus(errno, "epoll_create1");
-  std::shared_ptr<ConnectionGate> gate(
+  return std::shared_ptr<ConnectionGate>(
       new ConnectionGate(listen_fd, epoll_fd, options));
-  std::lock_guard<std::mutex> lock(g_gates_mu);
-  if (!Gates().emplace(listen_fd, gate).second) {
-    return absl::AlreadyExistsError("the socket has a gate already");
-  }
-  g_installed.fetch_add(1, std::memory_order_release);
-  return gate;
-}
-
-absl::StatusOr<int> ConnectionGate::FindListeningSocket(int port) {
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return absl::ErrnoToStatus(errno, "/proc/self/fd");
-  int found = -1;
-  while (dirent* entry = ::readdir(dir)) {
-    int fd;
-    if (!absl::SimpleAtoi(entry->d_name, &fd) || fd == ::dirfd(dir)) continue;
-    int listening = 0;
-    socklen_t len = sizeof(listening);
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
-        !listening) {
-      continue;
-    }
-    sockaddr_storage address;
-    len = sizeof(address);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len) != 0) {
-      continue;
-    }
-    int bound = -1;
-    if (address.ss_family == AF_INET) {
-      bound = ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-    } else if (address.ss_family == AF_INET6) {
-      bound = ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-    }
-    if (bound == port) {
-      found = fd;
-      break;
-    }
-  }
-  ::closedir(dir);
-  if (found < 0) {
-    return absl::NotFoundError(
-        absl::StrCat("no listening socket on port ", port));
-  }
-  return found;
 }
 
 ConnectionGate::~ConnectionGate() {
   for (const Pending& p : pending_) ::close(p.fd);
   for (const Pending& p : ready_) ::close(p.fd);
   ::close(epoll_fd_);
-}
-
-void ConnectionGate::Uninstall() {
-  std::lock_guard<std::mutex> lock(g_gates_mu);
-  auto it = Gates().find(listen_fd_);
-  if (it != Gates().end() && it->second.get() == this) {
-    Gates().erase(it);
-    g_installed.fetch_sub(1, std::memory_order_release);
-  }
 }
 
 ConnectionGateStats ConnectionGate::stats() const {
@@ -300,7 +208,10 @@ int ConnectionGate::Poll(::pollfd* fds, unsigned long nfds, int timeout_ms,
   all.push_back({epoll_fd_, POLLIN, 0});
   int wait = MillisecondsToNextDeadline(Clock::now());
   if (wait < 0 || (timeout_ms >= 0 && timeout_ms < wait)) wait = timeout_ms;
-  int n = RealPoll()(all.data(), all.size(), wait);
+  // ppoll, not poll: civetweb's poll() is the one that comes here.
+  timespec wait_time = {wait / 1000, (wait % 1000) * 1000000L};
+  int n =
+      ::ppoll(all.data(), all.size(), wait < 0 ? nullptr : &wait_time, nullptr);
   if (n < 0) return n;
   if (all.back().revents & POLLIN) OnEvents();
   ExpireOld(Clock::now());
@@ -330,36 +241,3 @@ int ConnectionGate::Accept(struct sockaddr* addr, socklen_t* addrlen) {
 }
 
 }  // namespace oom
-
-// The program's poll() and accept(), ahead of libc's for civetweb (exported
-// from the executable: CMakeLists.txt). See connection_gate.h.
-extern "C" __attribute__((visibility("default"))) int poll(struct pollfd* fds,
-                                                           nfds_t nfds,
-                                                           int timeout) {
-  if (oom::g_installed.load(std::memory_order_acquire) != 0) {
-    for (nfds_t i = 0; i < nfds; ++i) {
-      if (std::shared_ptr<oom::ConnectionGate> gate = oom::GateFor(fds[i].fd)) {
-        return gate->Poll(fds, nfds, timeout, i);
-      }
-    }
-  }
-  oom::PollFn real = oom::RealPoll();
-  if (real == nullptr) {
-    errno = ENOSYS;
-    return -1;
-  }
-  return real(fds, nfds, timeout);
-}
-
-extern "C" __attribute__((visibility("default"))) int accept(
-    int fd, struct sockaddr* addr, socklen_t* addrlen) {
-  if (std::shared_ptr<oom::ConnectionGate> gate = oom::GateFor(fd)) {
-    return gate->Accept(addr, addrlen);
-  }
-  oom::AcceptFn real = oom::RealAccept();
-  if (real == nullptr) {
-    errno = ENOSYS;
-    return -1;
-  }
-  return real(fd, addr, addrlen);
-}

@@ -7,14 +7,14 @@
 // Prometheus. The gate keeps a new connection away from civetweb until its
 // request has arrived: a slow client then costs a descriptor, not a worker.
 //
-// How: civetweb's master thread waits in poll() on its listening socket and
-// then calls accept(). The program defines both functions (exported from
-// the executable, so civetweb's calls land here; CMakeLists.txt), and for a
-// listening socket with a gate installed:
-//   accept()  takes every waiting connection into the gate, and hands
+// How: the gate stands in for civetweb's master thread's calls on the
+// listening socket, which the program routes to it
+// (exporter/http/civetweb_shims.h: civetweb offers no seam there):
+//   Accept()  takes every waiting connection into the gate, and hands
 //             civetweb one whose request has arrived, if any (else EAGAIN);
-//   poll()    also waits on the gate, and says "readable" once one is ready.
-// Every other poll() and accept() in the process goes straight to libc.
+//   Poll()    also waits on the gate, and says "readable" once one is ready.
+// The gate itself is a plain object: its Poll() and Accept() are called,
+// and it calls only ppoll(), accept4() and epoll, never poll() or accept().
 //
 // A connection is ready when its header has arrived (a blank line, or
 // max_header_bytes of it, which civetweb then refuses), or for TLS when the
@@ -56,30 +56,27 @@ struct ConnectionGateStats {
 
 class ConnectionGate {
  public:
-  // Installs a gate on the listening socket `listen_fd` (made non-blocking).
-  static absl::StatusOr<std::shared_ptr<ConnectionGate>> Install(
+  // A gate taking connections from the listening socket `listen_fd` (made
+  // non-blocking), which stays the caller's.
+  static absl::StatusOr<std::shared_ptr<ConnectionGate>> Create(
       int listen_fd, const ConnectionGateOptions& options);
 
-  // The listening socket bound to 127.0.0.1/0.0.0.0 `port` in this process,
-  // found among the open descriptors; for civetweb's, which it keeps to
-  // itself.
-  static absl::StatusOr<int> FindListeningSocket(int port);
-
+  // Closes the connections still waiting or ready.
   ~ConnectionGate();
   ConnectionGate(const ConnectionGate&) = delete;
   ConnectionGate& operator=(const ConnectionGate&) = delete;
 
-  // Takes the gate off its socket: from now on poll() and accept() on it go
-  // to libc. Waiting connections are closed once no call is using the gate.
-  void Uninstall();
-
   ConnectionGateStats stats() const;
   std::size_t pending() const { return pending_count_.load(); }
 
-  // The interposed calls (see above); public for them only. Both run on
-  // civetweb's master thread, the one thread that polls the listener.
+  // In place of poll(fds, nfds, timeout_ms), fds[listener_index] being the
+  // listening socket: returns what poll() would, the listener readable once
+  // a connection is ready for Accept(). Not thread-safe with itself or
+  // Accept(): both run on civetweb's master thread.
   int Poll(::pollfd* fds, unsigned long nfds, int timeout_ms,
            std::size_t listener_index);
+  // In place of accept(listening socket, addr, addrlen): a connection whose
+  // request has arrived (blocking, as accept() gives it), or -1 and EAGAIN.
   int Accept(struct sockaddr* addr, socklen_t* addrlen);
 
  private:

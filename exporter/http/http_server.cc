@@ -17,6 +17,7 @@
 #include "collectors/base/log.h"
 #include "collectors/base/status_macros.h"
 #include "collectors/base/version.h"
+#include "exporter/http/civetweb_shims.h"
 #include "exporter/http/connection_gate.h"
 #include "exporter/http/listen_address.h"
 #include "exporter/http/tls.h"
@@ -100,6 +101,23 @@ int OnBeginRequest(mg_connection* conn) {
   }
   return server->HandleRequest(conn);
 }
+
+// civetweb's master thread's calls on its listener, handed to the gate.
+class GateHooks : public ListenerHooks {
+ public:
+  explicit GateHooks(std::shared_ptr<ConnectionGate> gate)
+      : gate_(std::move(gate)) {}
+  int Poll(::pollfd* fds, unsigned long nfds, int timeout_ms,
+           std::size_t listener_index) override {
+    return gate_->Poll(fds, nfds, timeout_ms, listener_index);
+  }
+  int Accept(struct sockaddr* addr, socklen_t* addrlen) override {
+    return gate_->Accept(addr, addrlen);
+  }
+
+ private:
+  const std::shared_ptr<ConnectionGate> gate_;
+};
 
 std::string HtmlEscape(std::string_view text) {
   std::string out;
@@ -206,7 +224,7 @@ absl::Status HttpServer::ConfigureTls(void* ssl_ctx) const {
 HttpServer::~HttpServer() {
   // Off the listening socket before civetweb closes it, lest the gate catch
   // a later descriptor of the same number.
-  if (gate_ != nullptr) gate_->Uninstall();
+  interception_.reset();
   exposer_.reset();  // Stops civetweb and waits for in-flight requests.
   gate_.reset();
   std::lock_guard<std::mutex> lock(g_servers_mu);
@@ -220,6 +238,14 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
                        ToCivetListeningPort(options.listen_address));
 
   bool tls = options.web_config.tls.has_value();
+  if (tls) {
+    // Before civetweb loads OpenSSL, which it does while starting.
+    absl::Status redirected = RedirectTlsLibraries();
+    if (!redirected.ok()) {
+      return absl::InternalError(
+          absl::StrCat("cannot set TLS up: ", redirected.message()));
+    }
+  }
   std::unique_ptr<HttpServer> server(
       new HttpServer(options, std::move(registry)));
   absl::StatusOr<std::unique_ptr<WebConfigReloader>> web =
@@ -289,17 +315,22 @@ void HttpServer::PutUpGate(const mg_context* ctx) {
   mg_server_port port;
   absl::StatusOr<int> listener =
       mg_get_server_ports(ctx, 1, &port) == 1
-          ? ConnectionGate::FindListeningSocket(port.port)
+          ? FindListeningSocket(port.port)
           : absl::NotFoundError("civetweb reports no listening port");
   absl::StatusOr<std::shared_ptr<ConnectionGate>> gate =
-      listener.ok() ? ConnectionGate::Install(*listener, gate_options)
+      listener.ok() ? ConnectionGate::Create(*listener, gate_options)
                     : listener.status();
-  if (gate.ok()) {
+  absl::StatusOr<std::unique_ptr<ListenerInterception>> interception =
+      gate.ok()
+          ? InterceptListener(*listener, std::make_shared<GateHooks>(*gate))
+          : gate.status();
+  if (interception.ok()) {
     gate_ = *std::move(gate);
+    interception_ = *std::move(interception);
   } else {
     Log(LogLevel::kWarn,
         "slow clients can hold civetweb's workers: no connection gate",
-        {{"err", std::string(gate.status().message())}});
+        {{"err", std::string(interception.status().message())}});
   }
 }
 

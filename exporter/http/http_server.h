@@ -44,6 +44,8 @@ class Exposer;
 
 namespace oom {
 
+class ListenerInterception;
+
 struct HttpServerOptions {
   std::string listen_address = ":9968";  // --web.listen-address form
   std::string telemetry_path = "/metrics";
@@ -88,8 +90,8 @@ class HttpServer {
   // civetweb hook only.
   int HandleRequest(mg_connection* conn);
 
-  // Puts the ConnectionGate on civetweb's listening socket. Public for the
-  // civetweb hook only.
+  // Puts the ConnectionGate on civetweb's listening socket (through
+  // exporter/http/civetweb_shims.h). Public for the civetweb hook only.
   void PutUpGate(const mg_context* ctx);
 
   // Sets up civetweb's SSL_CTX from the web config. Public for the civetweb
@@ -108,6 +110,8 @@ class HttpServer {
   std::unique_ptr<WebConfigReloader> web_;  // basic auth and TLS in force
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<ConnectionGate> gate_;  // null if it could not be put up
+  // civetweb's poll() and accept() on its listener, routed to gate_.
+  std::unique_ptr<ListenerInterception> interception_;
   // The gate's counts on /metrics (oom_http_connections_*).
   std::shared_ptr<prometheus::Collectable> gate_metrics_;
   const mg_context* context_ = nullptr;

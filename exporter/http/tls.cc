@@ -1,43 +1,13 @@
 #include "exporter/http/tls.h"
 
-#include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <cstring>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "collectors/base/status_macros.h"
-
-// The OpenSSL 1.1 function Debian's civetweb looks up (see tls.h). Exported
-// from the executable (CMakeLists.txt: --export-dynamic-symbol). OpenSSL 3's
-// ssl.h makes the name a macro for SSL_get1_peer_certificate: undo that, or
-// this would define (and interpose) SSL_get1_peer_certificate itself.
-#undef SSL_get_peer_certificate
-extern "C" __attribute__((visibility("default"))) X509*
-SSL_get_peer_certificate(const SSL* ssl) {
-  return SSL_get1_peer_certificate(ssl);
-}
-
-// Every dlopen in the process comes here; only the two development names
-// civetweb asks for are answered with the program's own handle.
-extern "C" __attribute__((visibility("default"))) void* dlopen(const char* file,
-                                                               int mode) {
-  using DlopenFn = void* (*)(const char*, int);
-  static DlopenFn real = [] {
-    void* fn = dlvsym(RTLD_NEXT, "dlopen", "GLIBC_2.34");
-    if (fn == nullptr) fn = dlvsym(RTLD_NEXT, "dlopen", "GLIBC_2.2.5");
-    return reinterpret_cast<DlopenFn>(fn);
-  }();
-  if (real == nullptr) return nullptr;
-  if (file != nullptr && (std::strcmp(file, "libssl.so") == 0 ||
-                          std::strcmp(file, "libcrypto.so") == 0)) {
-    return real(nullptr, mode);
-  }
-  return real(file, mode);
-}
 
 namespace oom {
 namespace {
