@@ -33,6 +33,21 @@ namespace {
 // civetweb context. A server registers its context from the init_context
 // hook, which runs inside the constructor's thread before any request is
 // accepted; `t_starting` says which server that constructor belongs to.
+//
+// Why a map and a thread_local, not civetweb's user data: civetweb hands its
+// hooks the user data given to mg_start, but CivetServer gives it its own
+// address (civetweb 1.15's CivetServer.cpp: mg_start(&callbacks, this, ..)),
+// and prometheus-cpp's Exposer, which makes the CivetServer, passes it no
+// UserContext and keeps it to itself. init_ssl, init_context and the log
+// messages of a failed start run inside the Exposer's constructor, before
+// anything of it is returned: only the constructing thread knows whose
+// start it is. civetweb's request handlers do take a pointer, but
+// begin_request runs before them and must see every request: the telemetry
+// path's too, which prometheus-cpp's own handler would otherwise answer
+// without our 401s, 405s and HEAD, and all of them with a 503 until
+// before_serving has said yes. Replacing the Exposer would lose its
+// exposer_* families, which the golden scrape holds (they come from
+// prometheus-cpp's MetricsHandler, a header Debian does not install).
 std::mutex g_servers_mu;
 std::unordered_map<const mg_context*, HttpServer*>& Servers() {
   static auto* servers = new std::unordered_map<const mg_context*, HttpServer*>;
