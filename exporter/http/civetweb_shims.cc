@@ -101,6 +101,7 @@ ListenerInterception::~ListenerInterception() {
 
 absl::StatusOr<std::unique_ptr<ListenerInterception>> InterceptListener(
     int listen_fd, std::shared_ptr<ListenerHooks> hooks) {
+  if (hooks == nullptr) return absl::InvalidArgumentError("no hooks");
   if (LibcPoll() == nullptr || LibcAccept() == nullptr) {
     return absl::InternalError("cannot find libc's poll() and accept()");
   }

@@ -100,8 +100,9 @@ class ListenerInterception {
 // there is none.
 absl::StatusOr<int> FindListeningSocket(int port);
 
-// Routes poll() and accept() on `listen_fd` to `hooks`. AlreadyExists if the
-// socket is routed already.
+// Routes poll() and accept() on `listen_fd` to `hooks` (not null).
+// AlreadyExists if the socket is routed already; Internal if ld.so would not
+// give civetweb the program's poll() and accept().
 absl::StatusOr<std::unique_ptr<ListenerInterception>> InterceptListener(
     int listen_fd, std::shared_ptr<ListenerHooks> hooks);
 

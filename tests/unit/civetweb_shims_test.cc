@@ -275,6 +275,11 @@ TEST_F(InterceptionTest, CallsOnTheListenerReachTheHooksAndNothingElse) {
   ::close(client);
 }
 
+TEST_F(InterceptionTest, NeedsHooks) {
+  EXPECT_EQ(InterceptListener(listen_fd_, nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // ---- The program's dlopen() and SSL_get_peer_certificate() -----------------
 
 TEST(TlsRedirectionTest, CivetwebsLibraryNamesGiveTheProgramsOpenSsl) {
