@@ -253,13 +253,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
                        ToCivetListeningPort(options.listen_address));
 
   bool tls = options.web_config.tls.has_value();
-  if (tls) {
-    // Before civetweb loads OpenSSL, which it does while starting.
-    absl::Status redirected = RedirectTlsLibraries();
-    if (!redirected.ok()) {
-      return absl::InternalError(
-          absl::StrCat("cannot set TLS up: ", redirected.message()));
-    }
+  // Before civetweb loads OpenSSL, which it does while starting.
+  absl::Status redirected = tls ? RedirectTlsLibraries() : absl::OkStatus();
+  if (!redirected.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot set TLS up: ", redirected.message()));
   }
   std::unique_ptr<HttpServer> server(
       new HttpServer(options, std::move(registry)));
