@@ -3,9 +3,9 @@
 #   - tests/layers/check.cmake accepts the tree as it is, and fails, naming
 #     the file and the layers, on a tree where a lower layer includes a
 #     higher one or a header of no library;
-#   - no library below exporter/http, and no test binary outside the HTTP
-#     and command-line tests, defines a function that replaces libc's or
-#     OpenSSL's (poll, accept, dlopen, SSL_get_peer_certificate);
+#   - only the program and the HTTP tests define the functions that replace
+#     libc's or OpenSSL's (poll, accept, dlopen, SSL_get_peer_certificate;
+#     exporter/http/civetweb_shims.h): no library does, nor any other test;
 #   - every oom_* family of the golden scrapes is named by one string
 #     literal in one file under collectors/, so `git grep '"NAME"'` finds
 #     its code.
@@ -53,14 +53,18 @@ else
   fail "check.cmake failed without naming the unowned header: $(cat "$E2E_TMP/out")"
 fi
 
-# Functions that replace libc's or OpenSSL's for the whole process.
+# Functions that replace libc's or OpenSSL's for the whole process: the
+# program has all four (which shows that nm sees them), no library any.
 SHIMS='^(poll|accept|dlopen|SSL_get_peer_certificate)$'
 defines_shim() {  # defines_shim FILE: prints the shims FILE defines
   nm --defined-only "$1" 2>/dev/null | awk '$2 ~ /^[TW]$/ { print $3 }' |
     grep -E "$SHIMS" || true
 }
+check "the program defines the four shims" \
+  test "$(defines_shim "$BINARY" | sort | tr '\n' ' ')" = "SSL_get_peer_certificate accept dlopen poll "
 for library in oom_base oom_kernel oom_domain oom_scrape oom_collector_cgroup \
-  oom_collector_kmsg oom_collector_memory oom_collector_process oom_collectors; do
+  oom_collector_kmsg oom_collector_memory oom_collector_process oom_collectors \
+  oom_web_config oom_http oom_cli; do
   archive=$(find "$BUILD" -name "lib$library.a" | head -1)
   CHECKS=$((CHECKS + 1))
   if [[ -z "$archive" ]]; then
