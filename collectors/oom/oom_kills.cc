@@ -26,20 +26,6 @@ void SetOrigin(const LogLine& line, OomKill* kill) {
   }
 }
 
-// ,"key":value with null for an unset value.
-template <typename T>
-void AppendMember(std::string* out, std::string_view key,
-                  const std::optional<T>& value) {
-  absl::StrAppend(out, ",\"", ToAbsl(key), "\":");
-  if (!value) {
-    out->append("null");
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    AppendJsonString(out, *value);
-  } else {
-    absl::StrAppend(out, *value);
-  }
-}
-
 // Length of the well-formed UTF-8 sequence at s[i] (Unicode table 3-7:
 // no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
 std::size_t Utf8Length(std::string_view s, std::size_t i) {
@@ -112,35 +98,115 @@ void AppendJsonString(std::string* out, std::string_view text) {
   out->push_back('"');
 }
 
+namespace {
+
+// JSON values of OomKill's field types; null for an unset one.
+void AppendJsonValue(std::string* out, int64_t value) {
+  absl::StrAppend(out, value);
+}
+
+void AppendJsonValue(std::string* out, bool value) {
+  out->append(value ? "true" : "false");
+}
+
+void AppendJsonValue(std::string* out, const std::optional<OomScope>& scope) {
+  if (!scope) {
+    out->append("null");
+  } else {
+    AppendJsonString(out, ScopeName(scope));
+  }
+}
+
+template <typename T>
+void AppendJsonValue(std::string* out, const std::optional<T>& value) {
+  if (!value) {
+    out->append("null");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    AppendJsonString(out, *value);
+  } else {
+    absl::StrAppend(out, *value);
+  }
+}
+
+// A message's field as the kill keeps it: text that is empty is unset.
+void SetFromMessage(std::string_view text, std::optional<std::string>* out) {
+  *out = OptionalText(text);
+}
+
+template <typename T>
+void SetFromMessage(const T& value, T* out) {
+  *out = value;
+}
+
+// Copies the fields of `msg` that the rows with flag `kSource` name.
+template <unsigned kSource>
+void CopyFromMessage(const OomMessage& msg, OomKill* kill) {
+  ForEachOomKillField([&](const auto& field) {
+    if constexpr ((std::decay_t<decltype(field)>::kFlags & kSource) != 0) {
+      SetFromMessage(msg.*field.message, &(kill->*field.member));
+    }
+  });
+}
+
+}  // namespace
+
 std::string KillToJson(const OomKill& kill) {
-  std::string out = absl::StrCat("{\"pid\":", kill.pid);
-  AppendMember(&out, "comm", kill.comm);
-  AppendMember(&out, "scope",
-               kill.scope ? std::optional<std::string>(ScopeName(kill.scope))
-                          : std::nullopt);
-  AppendMember(&out, "constraint", kill.constraint);
-  AppendMember(&out, "oom_memcg", kill.oom_memcg);
-  AppendMember(&out, "task_memcg", kill.task_memcg);
-  AppendMember(&out, "total_vm_kb", kill.total_vm_kb);
-  AppendMember(&out, "anon_rss_kb", kill.anon_rss_kb);
-  AppendMember(&out, "file_rss_kb", kill.file_rss_kb);
-  AppendMember(&out, "shmem_rss_kb", kill.shmem_rss_kb);
-  AppendMember(&out, "uid", kill.uid);
-  AppendMember(&out, "pgtables_kb", kill.pgtables_kb);
-  AppendMember(&out, "oom_score_adj", kill.oom_score_adj);
-  AppendMember(&out, "score", kill.score);
-  absl::StrAppend(&out, ",\"reaped\":", kill.reaped ? "true" : "false");
-  AppendMember(&out, "timestamp", kill.timestamp);
+  std::string out = "{";
+  ForEachOomKillField([&](const auto& field) {
+    if constexpr ((std::decay_t<decltype(field)>::kFlags & kKillFieldInJson) !=
+                  0) {
+      if (out.size() > 1) out.push_back(',');
+      absl::StrAppend(&out, "\"", ToAbsl(field.key), "\":");
+      AppendJsonValue(&out, kill.*field.member);
+    }
+  });
   out.push_back('}');
   return out;
 }
 
 void AmendKill(const OomKill& amendment, OomKill* kill) {
-  if (!kill->scope) kill->scope = amendment.scope;
-  if (!kill->constraint) kill->constraint = amendment.constraint;
-  if (!kill->oom_memcg) kill->oom_memcg = amendment.oom_memcg;
-  if (!kill->task_memcg) kill->task_memcg = amendment.task_memcg;
-  if (!kill->uid) kill->uid = amendment.uid;
+  ForEachOomKillField([&](const auto& field) {
+    if constexpr ((std::decay_t<decltype(field)>::kFlags &
+                   kKillFieldFromSummary) != 0) {
+      if (!(kill->*field.member)) kill->*field.member = amendment.*field.member;
+    }
+  });
+}
+
+OomKill KillFromSummary(const OomMessage& summary, const LogLine& line) {
+  OomKill kill;
+  kill.pid = summary.pid.value_or(0);
+  kill.comm = std::string(summary.comm);
+  CopyFromMessage<kKillFieldFromSummary>(summary, &kill);
+  SetOrigin(line, &kill);
+  return kill;
+}
+
+OomKill AmendmentFromSummary(const OomMessage& summary) {
+  OomKill amendment;
+  amendment.pid = summary.pid.value_or(0);
+  CopyFromMessage<kKillFieldFromSummary>(summary, &amendment);
+  return amendment;
+}
+
+OomKill KillFromKillLine(const OomMessage& kill_line, const LogLine& line) {
+  OomKill kill;
+  kill.pid = kill_line.pid.value_or(0);
+  if (kill_line.has_comm) kill.comm = std::string(kill_line.comm);
+  CopyFromMessage<kKillFieldFromKillLine>(kill_line, &kill);
+  SetOrigin(line, &kill);
+  return kill;
+}
+
+bool IsGroupMemberKill(const OomMessage& msg, bool group,
+                       std::optional<OomScope> group_scope) {
+  return msg.kind == OomMessageKind::kKill && group &&
+         (!msg.scope || !group_scope || msg.scope == group_scope);
+}
+
+bool SummaryIsForKill(int64_t summary_pid, std::optional<int64_t> selected_pid,
+                      int64_t kill_pid) {
+  return summary_pid == kill_pid || selected_pid == summary_pid;
 }
 
 void KillAssembler::StartEvent(Events* events) {
@@ -178,63 +244,86 @@ void KillAssembler::CountReaperKill(OomKill kill, Events* events) {
 void KillAssembler::Add(const LogLine& line, Events* events) {
   if (!line.is_kernel) return;
   OomMessage msg = ParseOomMessage(line.text);
-  switch (msg.kind) {
-    case OomMessageKind::kNone:
-      return;
-    case OomMessageKind::kUnrecognized:
-      ++unrecognized_;
-      return;
-    case OomMessageKind::kPanic:
-      ++panics_;
-      return;
-    case OomMessageKind::kHeader:
-      StartEvent(events);
-      ++invocations_;
-      event_open_ = true;
-      amendable_pid_.reset();
-      return;
-    case OomMessageKind::kUnableToReap:
-      return;
-    case OomMessageKind::kNoKillable:
-      event_open_ = false;  // the killer ran and found nobody to kill
-      return;
-    default:
-      break;
-  }
-
-  if (msg.kind == OomMessageKind::kSummary && msg.pid &&
-      amendable_pid_ == msg.pid && !event_open_) {
-    OomKill amendment;
-    amendment.pid = *msg.pid;
-    amendment.scope = msg.scope;
-    amendment.constraint = OptionalText(msg.constraint);
-    amendment.oom_memcg = OptionalText(msg.oom_memcg);
-    amendment.task_memcg = OptionalText(msg.task_memcg);
-    amendment.uid = msg.uid;
-    amendable_pid_.reset();
-    events->amendments.push_back(std::move(amendment));
-    return;
-  }
+  if (AddLineOutsideKills(msg, events)) return;
+  if (AddLateSummary(msg, events)) return;
 
   // Every other line belongs to an OOM event; one whose header the kernel
   // rate-limited (or a reader cut away) starts it.
-  // Every member of a memory.oom.group kill carries the first victim's
-  // message prefix; another prefix means another OOM.
-  bool group_member = msg.kind == OomMessageKind::kKill && context_.group &&
-                      (!msg.scope || !context_.group_scope ||
-                       msg.scope == context_.group_scope);
-  bool new_event = !event_open_ && !group_member &&
-                   msg.kind != OomMessageKind::kReaped &&
-                   msg.kind != OomMessageKind::kGroup;
-  if (msg.kind == OomMessageKind::kSummary && context_.pending_summary) {
-    new_event = true;  // two summaries: the first one's kill line is lost
-  }
-  if (new_event) {
+  bool group_member =
+      IsGroupMemberKill(msg, context_.group, context_.group_scope);
+  if (StartsEvent(msg, group_member)) {
     StartEvent(events);
     ++invocations_;
     event_open_ = true;
   }
 
+  switch (msg.kind) {
+    case OomMessageKind::kTaskIn:
+    case OomMessageKind::kSelection:
+    case OomMessageKind::kGroup:
+    case OomMessageKind::kAlreadyExiting:
+      AddContextLine(msg);
+      return;
+    case OomMessageKind::kSummary:
+      AddSummary(msg, line);
+      return;
+    case OomMessageKind::kReaped:
+      AddReaperLine(msg, line, events);
+      return;
+    case OomMessageKind::kKill:
+      AddKillLine(msg, line, group_member, events);
+      return;
+    default:
+      return;
+  }
+}
+
+bool KillAssembler::AddLineOutsideKills(const OomMessage& msg, Events* events) {
+  switch (msg.kind) {
+    case OomMessageKind::kNone:
+      return true;
+    case OomMessageKind::kUnrecognized:
+      ++unrecognized_;
+      return true;
+    case OomMessageKind::kPanic:
+      ++panics_;
+      return true;
+    case OomMessageKind::kHeader:
+      StartEvent(events);
+      ++invocations_;
+      event_open_ = true;
+      amendable_pid_.reset();
+      return true;
+    case OomMessageKind::kUnableToReap:
+      return true;
+    case OomMessageKind::kNoKillable:
+      event_open_ = false;  // the killer ran and found nobody to kill
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool KillAssembler::AddLateSummary(const OomMessage& msg, Events* events) {
+  if (msg.kind != OomMessageKind::kSummary || !msg.pid ||
+      amendable_pid_ != msg.pid || event_open_) {
+    return false;
+  }
+  amendable_pid_.reset();
+  events->amendments.push_back(AmendmentFromSummary(msg));
+  return true;
+}
+
+bool KillAssembler::StartsEvent(const OomMessage& msg,
+                                bool group_member) const {
+  if (msg.kind == OomMessageKind::kSummary && context_.pending_summary) {
+    return true;  // two summaries: the first one's kill line is lost
+  }
+  return !event_open_ && !group_member && msg.kind != OomMessageKind::kReaped &&
+         msg.kind != OomMessageKind::kGroup;
+}
+
+void KillAssembler::AddContextLine(const OomMessage& msg) {
   switch (msg.kind) {
     case OomMessageKind::kTaskIn:
       context_.scope = OomScope::kMemcg;
@@ -254,109 +343,92 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
     case OomMessageKind::kAlreadyExiting:
       event_open_ = false;  // the killer ran and chose to kill nobody
       return;
-    case OomMessageKind::kSummary: {
-      if (msg.scope) context_.scope = msg.scope;
-      context_.constraint = std::string(msg.constraint);
-      context_.oom_memcg = std::string(msg.oom_memcg);
-      context_.task_memcg = std::string(msg.task_memcg);
-      if (!msg.pid) return;  // cut short: context for the kill line only
-      OomKill kill;
-      kill.pid = *msg.pid;
-      kill.comm = std::string(msg.comm);
-      kill.scope = msg.scope;
-      kill.constraint = OptionalText(msg.constraint);
-      kill.oom_memcg = OptionalText(msg.oom_memcg);
-      kill.task_memcg = OptionalText(msg.task_memcg);
-      kill.uid = msg.uid;
-      SetOrigin(line, &kill);
-      context_.pending_summary = std::move(kill);
-      return;
-    }
-    case OomMessageKind::kReaped: {
-      int64_t pid = *msg.pid;
-      if (context_.pending_summary && context_.pending_summary->pid == pid) {
-        context_.pending_summary->reaped = true;
-        return;
-      }
-      if (RecentlyKilled(pid)) {
-        events->reaped_pids.push_back(pid);
-        return;
-      }
-      // The kill line is missing (cut, overwritten): the reaper saw a kill
-      // of an event whose lines are gone, and which was an invocation too.
-      ++invocations_;
-      OomKill kill;
-      kill.pid = pid;
-      kill.comm = std::string(msg.comm);
-      kill.reaped = true;
-      SetOrigin(line, &kill);
-      CountReaperKill(std::move(kill), events);
-      return;
-    }
-    case OomMessageKind::kKill: {
-      int64_t pid = *msg.pid;
-      if (group_member &&
-          std::find(context_.killed.begin(), context_.killed.end(), pid) !=
-              context_.killed.end()) {
-        // memory.oom.group kills its chosen victim again as a member
-        // (debian-6.12-kmsg-raw-vm-oom-group.log, records 768-772):
-        //   Memory cgroup out of memory: Killed process 273 (hog) ...
-        //   Tasks in /grp are going to be killed due to memory.oom.group set
-        //   Memory cgroup out of memory: Killed process 257 (sleeper) ...
-        //   Memory cgroup out of memory: Killed process 265 (sleeper) ...
-        //   Memory cgroup out of memory: Killed process 273 (hog) ...
-        // One process, one kill; the kernel's counters count two.
-        ++repeated_kills_;
-        return;
-      }
-      OomKill kill;
-      kill.pid = pid;
-      if (msg.has_comm) kill.comm = std::string(msg.comm);
-      kill.scope = msg.scope ? msg.scope : context_.scope;
-      kill.constraint = OptionalText(context_.constraint);
-      kill.oom_memcg = OptionalText(context_.oom_memcg);
-      kill.task_memcg = OptionalText(context_.task_memcg);
-      if (group_member) kill.task_memcg.reset();  // members' own memcgs vary
-      kill.total_vm_kb = msg.total_vm_kb;
-      kill.anon_rss_kb = msg.anon_rss_kb;
-      kill.file_rss_kb = msg.file_rss_kb;
-      kill.shmem_rss_kb = msg.shmem_rss_kb;
-      kill.pgtables_kb = msg.pgtables_kb;
-      kill.oom_score_adj = msg.oom_score_adj;
-      kill.uid = msg.uid;
-      // A summary is this kill's when it names the same pid, or (5.0) names
-      // the parent the selection line chose before a child was killed.
-      // Otherwise it was another OOM's, whose kill line is lost: count it
-      // alone, and this kill line starts an OOM of its own.
-      if (context_.pending_summary && context_.pending_summary->pid != pid &&
-          context_.selected_pid != context_.pending_summary->pid) {
-        StartEvent(events);
-        ++invocations_;
-        kill.scope = msg.scope;
-        kill.constraint.reset();
-        kill.oom_memcg.reset();
-        kill.task_memcg.reset();
-      }
-      bool had_summary = context_.pending_summary.has_value();
-      if (had_summary) {
-        // The summary was printed for this kill (on 5.0 for the parent when
-        // a child was sacrificed; the uid is then the parent's).
-        if (!kill.uid) kill.uid = context_.pending_summary->uid;
-        kill.reaped = context_.pending_summary->reaped &&
-                      context_.pending_summary->pid == pid;
-        context_.pending_summary.reset();
-      }
-      // The selected process's score (old kernels may then kill one of its
-      // children instead).
-      if (!group_member) kill.score = context_.selected_score;
-      SetOrigin(line, &kill);
-      CountKill(std::move(kill), events);
-      if (!had_summary && context_.constraint.empty()) amendable_pid_ = pid;
-      return;
-    }
     default:
       return;
   }
+}
+
+void KillAssembler::AddSummary(const OomMessage& msg, const LogLine& line) {
+  if (msg.scope) context_.scope = msg.scope;
+  context_.constraint = std::string(msg.constraint);
+  context_.oom_memcg = std::string(msg.oom_memcg);
+  context_.task_memcg = std::string(msg.task_memcg);
+  if (!msg.pid) return;  // cut short: context for the kill line only
+  context_.pending_summary = KillFromSummary(msg, line);
+}
+
+void KillAssembler::AddReaperLine(const OomMessage& msg, const LogLine& line,
+                                  Events* events) {
+  int64_t pid = *msg.pid;
+  if (context_.pending_summary && context_.pending_summary->pid == pid) {
+    context_.pending_summary->reaped = true;
+    return;
+  }
+  if (RecentlyKilled(pid)) {
+    events->reaped_pids.push_back(pid);
+    return;
+  }
+  // The kill line is missing (cut, overwritten): the reaper saw a kill of an
+  // event whose lines are gone, and which was an invocation too.
+  ++invocations_;
+  OomKill kill;
+  kill.pid = pid;
+  kill.comm = std::string(msg.comm);
+  kill.reaped = true;
+  SetOrigin(line, &kill);
+  CountReaperKill(std::move(kill), events);
+}
+
+void KillAssembler::AddKillLine(const OomMessage& msg, const LogLine& line,
+                                bool group_member, Events* events) {
+  int64_t pid = *msg.pid;
+  if (group_member && std::find(context_.killed.begin(), context_.killed.end(),
+                                pid) != context_.killed.end()) {
+    // memory.oom.group kills its chosen victim again as a member
+    // (debian-6.12-kmsg-raw-vm-oom-group.log, records 768-772):
+    //   Memory cgroup out of memory: Killed process 273 (hog) ...
+    //   Tasks in /grp are going to be killed due to memory.oom.group set
+    //   Memory cgroup out of memory: Killed process 257 (sleeper) ...
+    //   Memory cgroup out of memory: Killed process 265 (sleeper) ...
+    //   Memory cgroup out of memory: Killed process 273 (hog) ...
+    // One process, one kill; the kernel's counters count two.
+    ++repeated_kills_;
+    return;
+  }
+  OomKill kill = KillFromKillLine(msg, line);
+  kill.scope = msg.scope ? msg.scope : context_.scope;
+  kill.constraint = OptionalText(context_.constraint);
+  kill.oom_memcg = OptionalText(context_.oom_memcg);
+  kill.task_memcg = OptionalText(context_.task_memcg);
+  if (group_member) kill.task_memcg.reset();  // members' own memcgs vary
+  // A summary is this kill's when it names the same pid, or (5.0) names the
+  // parent the selection line chose before a child was killed. Otherwise it
+  // was another OOM's, whose kill line is lost: count it alone, and this
+  // kill line starts an OOM of its own.
+  if (context_.pending_summary &&
+      !SummaryIsForKill(context_.pending_summary->pid, context_.selected_pid,
+                        pid)) {
+    StartEvent(events);
+    ++invocations_;
+    kill.scope = msg.scope;
+    kill.constraint.reset();
+    kill.oom_memcg.reset();
+    kill.task_memcg.reset();
+  }
+  bool had_summary = context_.pending_summary.has_value();
+  if (had_summary) {
+    // The summary was printed for this kill (on 5.0 for the parent when a
+    // child was sacrificed; the uid is then the parent's).
+    if (!kill.uid) kill.uid = context_.pending_summary->uid;
+    kill.reaped = context_.pending_summary->reaped &&
+                  context_.pending_summary->pid == pid;
+    context_.pending_summary.reset();
+  }
+  // The selected process's score (old kernels may then kill one of its
+  // children instead).
+  if (!group_member) kill.score = context_.selected_score;
+  CountKill(std::move(kill), events);
+  if (!had_summary && context_.constraint.empty()) amendable_pid_ = pid;
 }
 
 }  // namespace oom

@@ -15,11 +15,14 @@
 // Context printed before the kill line (the summary, the old selection line,
 // "Task in X killed as a result of limit of Y") is merged into the kill.
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "collectors/kernel/kmsg/log_line.h"
@@ -54,20 +57,150 @@ struct OomKill {
   std::optional<uint64_t> RssBytes() const;
 };
 
+// The fields of OomKill, in one table that drives every place that lists
+// them: the JSON (KillToJson), the kmsg collector's state file
+// (collectors/kmsg/kmsg_state.h), the kill assembler's copies from a parsed
+// line and AmendKill. Adding a field to OomKill is one line here (plus the
+// code that finds its value where no OomMessage field holds it).
+//
+// Flags of a field:
+enum OomKillFieldFlags : unsigned {
+  kKillFieldInJson = 1u << 0,   // a member of KillToJson, in table order
+  kKillFieldInState = 1u << 1,  // a column of the state file's "recent"
+                                // lines, in table order: adding one changes
+                                // the format, which must still read old files
+  kKillFieldFromKillLine = 1u << 2,  // copied from a "Killed process" line
+  kKillFieldFromSummary = 1u << 3,   // copied from an "oom-kill:" summary; a
+                                     // summary printed late amends it
+                                     // (AmendKill)
+};
+
+// One row of the table: `key` names the field in JSON; `member` is the
+// field; `message` is the OomMessage field a kill line or summary gives it
+// from (nullptr for a field no message gives as it is).
+template <unsigned kFlagBits, typename Member, typename FromMessage>
+struct OomKillField {
+  static constexpr unsigned kFlags = kFlagBits;
+  std::string_view key;
+  Member OomKill::*member;
+  FromMessage OomMessage::*message;
+};
+
+template <unsigned kFlags, typename Member>
+constexpr OomKillField<kFlags, Member, bool> KillField(
+    std::string_view key, Member OomKill::*member) {
+  return {key, member, nullptr};
+}
+
+template <unsigned kFlags, typename Member, typename FromMessage>
+constexpr OomKillField<kFlags, Member, FromMessage> KillField(
+    std::string_view key, Member OomKill::*member,
+    FromMessage OomMessage::*message) {
+  return {key, member, message};
+}
+
+// Every field of OomKill, in the order of the state file's "recent" lines
+// (of which the JSON's order is a subsequence). The state file writes the
+// scope as "global", "memcg" or "" (never null) and reaped as 0 or 1.
+inline constexpr auto kOomKillFields = std::make_tuple(
+    KillField<kKillFieldInState>("kmsg_sequence", &OomKill::kmsg_sequence),
+    KillField<kKillFieldInJson | kKillFieldInState>("pid", &OomKill::pid),
+    KillField<kKillFieldInJson | kKillFieldInState>("comm", &OomKill::comm),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromSummary>(
+        "scope", &OomKill::scope, &OomMessage::scope),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromSummary>(
+        "constraint", &OomKill::constraint, &OomMessage::constraint),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromSummary>(
+        "oom_memcg", &OomKill::oom_memcg, &OomMessage::oom_memcg),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromSummary>(
+        "task_memcg", &OomKill::task_memcg, &OomMessage::task_memcg),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromKillLine>(
+        "total_vm_kb", &OomKill::total_vm_kb, &OomMessage::total_vm_kb),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromKillLine>(
+        "anon_rss_kb", &OomKill::anon_rss_kb, &OomMessage::anon_rss_kb),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromKillLine>(
+        "file_rss_kb", &OomKill::file_rss_kb, &OomMessage::file_rss_kb),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromKillLine>(
+        "shmem_rss_kb", &OomKill::shmem_rss_kb, &OomMessage::shmem_rss_kb),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromKillLine |
+              kKillFieldFromSummary>("uid", &OomKill::uid, &OomMessage::uid),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromKillLine>(
+        "pgtables_kb", &OomKill::pgtables_kb, &OomMessage::pgtables_kb),
+    KillField<kKillFieldInJson | kKillFieldInState | kKillFieldFromKillLine>(
+        "oom_score_adj", &OomKill::oom_score_adj, &OomMessage::oom_score_adj),
+    // The selection line's score, which the assembler keeps in its context.
+    KillField<kKillFieldInJson | kKillFieldInState>("score", &OomKill::score),
+    KillField<kKillFieldInJson | kKillFieldInState>("reaped", &OomKill::reaped),
+    KillField<kKillFieldInJson | kKillFieldInState>("timestamp",
+                                                    &OomKill::timestamp),
+    KillField<kKillFieldInState>("kmsg_timestamp_us",
+                                 &OomKill::kmsg_timestamp_us));
+
+// Calls `fn(field)` for each row of kOomKillFields, in order. The row's type
+// carries its flags (`std::decay_t<decltype(field)>::kFlags`), so that
+// `if constexpr` can select rows at compile time.
+template <typename Fn>
+constexpr void ForEachOomKillField(Fn&& fn) {
+  std::apply([&fn](const auto&... field) { (fn(field), ...); }, kOomKillFields);
+}
+
+// The number of rows with every flag of `flags`.
+constexpr std::size_t CountOomKillFields(unsigned flags) {
+  return std::apply(
+      [flags](const auto&... field) {
+        return (std::size_t{0} + ... +
+                ((std::decay_t<decltype(field)>::kFlags & flags) == flags
+                     ? std::size_t{1}
+                     : std::size_t{0}));
+      },
+      kOomKillFields);
+}
+
 // "global", "memcg", or "" when unknown.
 std::string_view ScopeName(std::optional<OomScope> scope);
 
-// One JSON object, keys in this order: pid, comm, scope, constraint,
-// oom_memcg, task_memcg, total_vm_kb, anon_rss_kb, file_rss_kb, shmem_rss_kb,
-// uid, pgtables_kb, oom_score_adj, score, reaped, timestamp.
+// One JSON object of the kOomKillFields rows marked kKillFieldInJson, in
+// order: pid, comm, scope, constraint, oom_memcg, task_memcg, total_vm_kb,
+// anon_rss_kb, file_rss_kb, shmem_rss_kb, uid, pgtables_kb, oom_score_adj,
+// score, reaped, timestamp.
 std::string KillToJson(const OomKill& kill);
 
 // Appends `text` as a JSON string literal (quoted, escaped; bytes that are
 // not valid UTF-8 become \u00XX so that the output is always valid JSON).
 void AppendJsonString(std::string* out, std::string_view text);
 
-// Fills the fields of `kill` that are unset from `amendment`.
+// Fills the fields of `kill` that are unset from `amendment`: those a
+// summary gives (kKillFieldFromSummary).
 void AmendKill(const OomKill& amendment, OomKill* kill);
+
+// The pure steps of KillAssembler::Add, each for one kind of line.
+
+// The kill a 5.0+ summary announces before its kill line: its pid, comm,
+// the summary's fields (kKillFieldFromSummary) and the line's origin.
+// `summary` must have a pid.
+OomKill KillFromSummary(const OomMessage& summary, const LogLine& line);
+
+// What a summary printed after its kill line adds to that kill: the pid and
+// the summary's fields (kKillFieldFromSummary), no comm, no origin.
+OomKill AmendmentFromSummary(const OomMessage& summary);
+
+// The kill of a "Killed process" line by itself: pid, comm when the line
+// has one, the line's own fields (kKillFieldFromKillLine) and origin;
+// nothing of the OOM's context (scope, memcgs, constraint, score).
+OomKill KillFromKillLine(const OomMessage& kill_line, const LogLine& line);
+
+// True when a kill line belongs to the memory.oom.group kill in progress
+// (`group`): every member carries the first victim's message prefix
+// (`group_scope`), so a kill line with another prefix starts another OOM.
+// An unknown prefix on either side does not tell them apart.
+bool IsGroupMemberKill(const OomMessage& msg, bool group,
+                       std::optional<OomScope> group_scope);
+
+// True when a summary naming `summary_pid` was printed for the kill of
+// `kill_pid`: the same pid, or (5.0) the parent that the selection line
+// chose (`selected_pid`) before a child was killed.
+bool SummaryIsForKill(int64_t summary_pid, std::optional<int64_t> selected_pid,
+                      int64_t kill_pid);
 
 class KillAssembler {
  public:
@@ -131,6 +264,37 @@ class KillAssembler {
     // 5.0+ summary waiting for its kill line.
     std::optional<OomKill> pending_summary;
   };
+
+  // The steps of Add, one kind of line each; Add parses the line and calls
+  // them in this order.
+
+  // Takes a line that belongs to no event's kill: a header (which opens an
+  // event), a panic, an unrecognized line, "unable to reap", "no killable
+  // processes". Returns false, changing nothing, for every other kind.
+  bool AddLineOutsideKills(const OomMessage& msg, Events* events);
+  // Takes a summary printed after the kill line it belongs to (the last
+  // kill, which had none) as an amendment. Returns false, changing nothing,
+  // for every other line.
+  bool AddLateSummary(const OomMessage& msg, Events* events);
+  // True when `msg`, a line of an OOM event, starts a new one: no event is
+  // open (its header was rate-limited or cut away) and the line is not a
+  // member of the group kill in progress, or it is a second summary (the
+  // first one's kill line is lost).
+  bool StartsEvent(const OomMessage& msg, bool group_member) const;
+  // Keeps what a "Task in", selection or group line says about the event in
+  // its context; an "already exiting" line closes the event.
+  void AddContextLine(const OomMessage& msg);
+  // Keeps a summary's fields in the context and, when it names the victim,
+  // holds its kill until the kill line comes.
+  void AddSummary(const OomMessage& msg, const LogLine& line);
+  // Marks the kill a reaper line names as reaped, or counts it when no kill
+  // line for it is known.
+  void AddReaperLine(const OomMessage& msg, const LogLine& line,
+                     Events* events);
+  // Counts a kill line with the event's context, or counts it apart as a
+  // repeat of a group kill's victim.
+  void AddKillLine(const OomMessage& msg, const LogLine& line,
+                   bool group_member, Events* events);
 
   void StartEvent(Events* events);
   void FlushPending(Events* events);

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -743,6 +745,180 @@ TEST(OomKillTest, AmendKillFillsOnlyUnsetFields) {
   EXPECT_EQ(kill.oom_memcg, "/limit");
   EXPECT_EQ(kill.task_memcg, "/own");
   EXPECT_EQ(kill.uid, 5);
+}
+
+// ---------------------------------------------------------------------------
+// The field table and the pure steps of KillAssembler::Add.
+
+// A value that is not the field's default, per type.
+void SetSample(int64_t* value) { *value = 42; }
+void SetSample(bool* value) { *value = true; }
+void SetSample(std::optional<OomScope>* value) { *value = OomScope::kGlobal; }
+void SetSample(std::optional<std::string>* value) { *value = "x"; }
+template <typename T>
+void SetSample(std::optional<T>* value) {
+  *value = 42;
+}
+
+std::vector<std::string> FieldKeys(unsigned flags) {
+  std::vector<std::string> keys;
+  ForEachOomKillField([&](const auto& field) {
+    if ((std::decay_t<decltype(field)>::kFlags & flags) == flags) {
+      keys.emplace_back(field.key);
+    }
+  });
+  return keys;
+}
+
+TEST(OomKillFieldsTest, OrderOfTheJsonAndTheStateFile) {
+  EXPECT_THAT(FieldKeys(kKillFieldInJson),
+              ElementsAre("pid", "comm", "scope", "constraint", "oom_memcg",
+                          "task_memcg", "total_vm_kb", "anon_rss_kb",
+                          "file_rss_kb", "shmem_rss_kb", "uid", "pgtables_kb",
+                          "oom_score_adj", "score", "reaped", "timestamp"));
+  EXPECT_THAT(FieldKeys(kKillFieldInState),
+              ElementsAre("kmsg_sequence", "pid", "comm", "scope", "constraint",
+                          "oom_memcg", "task_memcg", "total_vm_kb",
+                          "anon_rss_kb", "file_rss_kb", "shmem_rss_kb", "uid",
+                          "pgtables_kb", "oom_score_adj", "score", "reaped",
+                          "timestamp", "kmsg_timestamp_us"));
+  EXPECT_EQ(CountOomKillFields(kKillFieldInJson), 16u);
+  EXPECT_EQ(CountOomKillFields(kKillFieldInState), 18u);
+  EXPECT_EQ(CountOomKillFields(0), std::tuple_size_v<decltype(kOomKillFields)>);
+}
+
+TEST(OomKillFieldsTest, WhatTheAssemblerCopiesFromALine) {
+  EXPECT_THAT(
+      FieldKeys(kKillFieldFromKillLine),
+      ElementsAre("total_vm_kb", "anon_rss_kb", "file_rss_kb", "shmem_rss_kb",
+                  "uid", "pgtables_kb", "oom_score_adj"));
+  EXPECT_THAT(
+      FieldKeys(kKillFieldFromSummary),
+      ElementsAre("scope", "constraint", "oom_memcg", "task_memcg", "uid"));
+}
+
+// Each row names its own member: setting one field shows in its own JSON key
+// only.
+TEST(OomKillFieldsTest, EachRowIsItsOwnMember) {
+  const std::string empty = KillToJson(OomKill());
+  ForEachOomKillField([&](const auto& field) {
+    SCOPED_TRACE(std::string(field.key));
+    OomKill kill;
+    SetSample(&(kill.*field.member));
+    const std::string json = KillToJson(kill);
+    if ((std::decay_t<decltype(field)>::kFlags & kKillFieldInJson) == 0) {
+      EXPECT_EQ(json, empty);
+      return;
+    }
+    EXPECT_NE(json, empty);
+    const std::string key = "\"" + std::string(field.key) + "\":";
+    const std::size_t at = json.find(key);
+    ASSERT_NE(at, std::string::npos);
+    // Only this member changed: both texts agree before it.
+    EXPECT_EQ(json.substr(0, at), empty.substr(0, at));
+  });
+}
+
+TEST(KillAssemblyStepsTest, KillFromSummary) {
+  // The line's views point into `raw`.
+  const std::string raw =
+      "6,767,6152703,-;" + Summary(273, "hog", 1000, "/grp", "/grp/a");
+  LogLine line;
+  ParseLogLine(raw, &line);
+  const OomKill kill = KillFromSummary(ParseOomMessage(line.text), line);
+  EXPECT_EQ(kill.pid, 273);
+  EXPECT_EQ(kill.comm, "hog");
+  EXPECT_EQ(kill.scope, OomScope::kMemcg);
+  EXPECT_EQ(kill.constraint, "CONSTRAINT_MEMCG");
+  EXPECT_EQ(kill.oom_memcg, "/grp");
+  EXPECT_EQ(kill.task_memcg, "/grp/a");
+  EXPECT_EQ(kill.uid, 1000);
+  EXPECT_EQ(kill.kmsg_sequence, 767u);
+  EXPECT_EQ(kill.kmsg_timestamp_us, 6152703u);
+  EXPECT_EQ(kill.timestamp, "6152703");
+  EXPECT_FALSE(kill.total_vm_kb.has_value());
+  EXPECT_FALSE(kill.score.has_value());
+  EXPECT_FALSE(kill.reaped);
+}
+
+TEST(KillAssemblyStepsTest, AmendmentFromSummary) {
+  const OomKill amendment =
+      AmendmentFromSummary(ParseOomMessage(Summary(9, "a.out", 7, "/l", "")));
+  EXPECT_EQ(amendment.pid, 9);
+  EXPECT_FALSE(amendment.comm.has_value());
+  EXPECT_EQ(amendment.scope, OomScope::kMemcg);
+  EXPECT_EQ(amendment.constraint, "CONSTRAINT_MEMCG");
+  EXPECT_EQ(amendment.oom_memcg, "/l");
+  EXPECT_FALSE(amendment.task_memcg.has_value());  // empty in the line
+  EXPECT_EQ(amendment.uid, 7);
+  EXPECT_FALSE(amendment.timestamp.has_value());
+  EXPECT_FALSE(amendment.kmsg_sequence.has_value());
+}
+
+TEST(KillAssemblyStepsTest, KillFromKillLineTakesNoContext) {
+  const std::string raw = Dmesg(5, Kill6(25121));
+  LogLine line;
+  ParseLogLine(raw, &line);
+  const OomMessage msg = ParseOomMessage(line.text);
+  ASSERT_EQ(msg.scope, OomScope::kMemcg);
+  const OomKill kill = KillFromKillLine(msg, line);
+  EXPECT_EQ(kill.pid, 25121);
+  EXPECT_EQ(kill.comm, "python3");
+  EXPECT_EQ(kill.total_vm_kb, 75160u);
+  EXPECT_EQ(kill.anon_rss_kb, 65280u);
+  EXPECT_EQ(kill.file_rss_kb, 6552u);
+  EXPECT_EQ(kill.shmem_rss_kb, 0u);
+  EXPECT_EQ(kill.uid, 0);
+  EXPECT_EQ(kill.pgtables_kb, 188u);
+  EXPECT_EQ(kill.oom_score_adj, 0);
+  EXPECT_EQ(kill.timestamp, "5.000000");
+  EXPECT_FALSE(kill.kmsg_sequence.has_value());
+  // The prefix's scope and the event's context are the assembler's to add.
+  EXPECT_FALSE(kill.scope.has_value());
+  EXPECT_FALSE(kill.constraint.has_value());
+  EXPECT_FALSE(kill.oom_memcg.has_value());
+  EXPECT_FALSE(kill.task_memcg.has_value());
+  EXPECT_FALSE(kill.score.has_value());
+}
+
+TEST(KillAssemblyStepsTest, KillFromAnOldKillLine) {
+  const std::string raw = Kill49(811);
+  LogLine line;
+  ParseLogLine(raw, &line);
+  const OomKill kill = KillFromKillLine(ParseOomMessage(line.text), line);
+  EXPECT_EQ(kill.pid, 811);
+  EXPECT_EQ(kill.comm, "a.out");
+  EXPECT_EQ(kill.total_vm_kb, 4168u);
+  EXPECT_FALSE(kill.uid.has_value());
+  EXPECT_FALSE(kill.pgtables_kb.has_value());
+  EXPECT_FALSE(kill.oom_score_adj.has_value());
+  EXPECT_FALSE(kill.timestamp.has_value());
+}
+
+TEST(KillAssemblyStepsTest, IsGroupMemberKill) {
+  const OomMessage memcg = ParseOomMessage(Kill6(1));
+  const OomMessage global = ParseOomMessage(
+      "Out of memory: Killed process 77 (other) total-vm:1kB, anon-rss:2kB, "
+      "file-rss:3kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0");
+  const OomMessage no_prefix = ParseOomMessage(Kill49(2));
+  const OomMessage group = ParseOomMessage(
+      "Tasks in /grp are going to be killed due to memory.oom.group set");
+  ASSERT_EQ(global.scope, OomScope::kGlobal);
+  ASSERT_FALSE(no_prefix.scope.has_value());
+  EXPECT_TRUE(IsGroupMemberKill(memcg, true, OomScope::kMemcg));
+  EXPECT_TRUE(IsGroupMemberKill(memcg, true, std::nullopt));
+  EXPECT_TRUE(IsGroupMemberKill(no_prefix, true, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberKill(global, true, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberKill(memcg, false, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberKill(group, true, OomScope::kMemcg));
+}
+
+TEST(KillAssemblyStepsTest, SummaryIsForKill) {
+  EXPECT_TRUE(SummaryIsForKill(7, std::nullopt, 7));
+  EXPECT_TRUE(SummaryIsForKill(7, 9, 7));
+  EXPECT_TRUE(SummaryIsForKill(7, 7, 8));  // the parent chosen, a child killed
+  EXPECT_FALSE(SummaryIsForKill(7, std::nullopt, 8));
+  EXPECT_FALSE(SummaryIsForKill(7, 9, 8));
 }
 
 // ---------------------------------------------------------------------------
