@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -51,8 +53,11 @@ void AppendNumber(std::string* out, const std::optional<T>& value) {
   }
 }
 
-std::vector<std::optional<std::string>> SplitFields(std::string_view line) {
-  std::vector<std::optional<std::string>> fields;
+// A line's tab-separated fields, unescaped; nullopt for "\\N".
+using Fields = std::vector<std::optional<std::string>>;
+
+Fields SplitFields(std::string_view line) {
+  Fields fields;
   std::string current;
   bool escaped_null = false;
   for (std::size_t i = 0; i <= line.size(); ++i) {
@@ -99,6 +104,192 @@ std::string FormatDouble(double value) {
   return absl::StrFormat("%.6f", value);
 }
 
+// The counters of one "key\tvalue" line each, in the file's order after
+// last_sequence.
+struct CounterLine {
+  std::string_view key;
+  uint64_t KmsgCounters::*member;
+};
+constexpr CounterLine kCounterLines[] = {
+    {"records", &KmsgCounters::records},
+    {"lost", &KmsgCounters::lost},
+    {"unrecognized", &KmsgCounters::unrecognized},
+    {"invocations", &KmsgCounters::invocations},
+    {"repeated_kills", &KmsgCounters::repeated_kills},
+    {"panics", &KmsgCounters::panics},
+};
+
+// A recent line: "recent", the time, then the kill's fields marked
+// kKillFieldInState in kOomKillFields. Version 1 of the format has 20; a
+// field added to the state must keep the files with 20 loading.
+constexpr std::size_t kRecentLineFields =
+    2 + CountOomKillFields(kKillFieldInState);
+static_assert(kRecentLineFields == 20,
+              "the recent lines of format version 1 have 20 fields");
+
+// The state file's text of OomKill's field types: null as "\\N", a pid
+// never null, the scope as "global", "memcg" or "" (never null), reaped as
+// "1" or "0".
+void AppendStateValue(std::string* out, int64_t value) {
+  absl::StrAppend(out, "\t", value);
+}
+
+void AppendStateValue(std::string* out, bool value) {
+  AppendField(out, value ? "1" : "0");
+}
+
+void AppendStateValue(std::string* out, const std::optional<OomScope>& scope) {
+  AppendField(out, ScopeName(scope));
+}
+
+void AppendStateValue(std::string* out,
+                      const std::optional<std::string>& value) {
+  AppendNullable(out, value);
+}
+
+template <typename T>
+void AppendStateValue(std::string* out, const std::optional<T>& value) {
+  AppendNumber(out, value);
+}
+
+// The inverses of AppendStateValue: false when the field is malformed (a
+// null where the type has none, text that is not the type's).
+bool ParseStateValue(const std::optional<std::string>& field, int64_t* out) {
+  std::optional<int64_t> value = I64Field(field);
+  if (!value) return false;
+  *out = *value;
+  return true;
+}
+
+bool ParseStateValue(const std::optional<std::string>& field, bool* out) {
+  if (!field || (*field != "0" && *field != "1")) return false;
+  *out = *field == "1";
+  return true;
+}
+
+bool ParseStateValue(const std::optional<std::string>& field,
+                     std::optional<OomScope>* out) {
+  if (!field) return false;
+  if (*field == "global") {
+    *out = OomScope::kGlobal;
+  } else if (*field == "memcg") {
+    *out = OomScope::kMemcg;
+  } else if (field->empty()) {
+    out->reset();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool ParseStateValue(const std::optional<std::string>& field,
+                     std::optional<std::string>* out) {
+  *out = field;
+  return true;
+}
+
+template <typename T>
+bool ParseStateValue(const std::optional<std::string>& field,
+                     std::optional<T>* out) {
+  if constexpr (std::is_signed_v<T>) {
+    *out = I64Field(field);
+  } else {
+    *out = U64Field(field);
+  }
+  return !field || out->has_value();
+}
+
+// The fields of a "recent" line (SplitFields), or nullopt when they are not
+// kRecentLineFields, each null or well-formed.
+std::optional<RecordedKill> ParseRecentFields(const Fields& f) {
+  if (f.size() != kRecentLineFields || f[0] != "recent") return std::nullopt;
+  RecordedKill r;
+  r.time = DoubleField(f[1]);
+  bool ok = !f[1] || r.time.has_value();
+  std::size_t i = 2;
+  ForEachOomKillField([&](const auto& field) {
+    if constexpr ((std::decay_t<decltype(field)>::kFlags & kKillFieldInState) !=
+                  0) {
+      ok = ParseStateValue(f[i++], &(r.kill.*field.member)) && ok;
+    }
+  });
+  if (!ok) return std::nullopt;
+  return r;
+}
+
+// The fields of a "kill" line: scope, cgroup, comm (none null) and the count.
+bool ParseKillFields(const Fields& f, KmsgCounters* c) {
+  if (f.size() != 5 || !f[1] || !f[2] || !f[3]) return false;
+  std::optional<uint64_t> count = U64Field(f[4]);
+  if (!count) return false;
+  c->kills[{*f[1], *f[2], *f[3]}] = *count;
+  return true;
+}
+
+// The fields of a "memory" line: scope (not null), count, sum and the
+// cumulative buckets of kKilledMemoryBuckets.
+bool ParseMemoryFields(const Fields& f, KmsgCounters* c) {
+  if (f.size() != 4 + kKilledMemoryBuckets.size() || !f[1]) return false;
+  MemoryHistogram h;
+  std::optional<uint64_t> count = U64Field(f[2]);
+  std::optional<double> sum = DoubleField(f[3]);
+  if (!count || !sum) return false;
+  h.count = *count;
+  h.sum = *sum;
+  for (std::size_t i = 0; i < h.buckets.size(); ++i) {
+    std::optional<uint64_t> bucket = U64Field(f[4 + i]);
+    if (!bucket) return false;
+    h.buckets[i] = *bucket;
+  }
+  c->memory[*f[1]] = h;
+  return true;
+}
+
+// Reads one line after the magic line into `c`; sets `ended` at the "end"
+// line. Returns false, with `c` partly changed, when the line is malformed.
+bool ParseStateLine(const Fields& f, KmsgCounters* c, bool* ended) {
+  const std::string key = f[0].value_or("");
+  if (key == "end") {
+    *ended = f.size() == 1;
+    return *ended;
+  }
+  if (key == "boot_id") {
+    if (f.size() != 2 || !f[1]) return false;
+    c->boot_id = *f[1];
+    return true;
+  }
+  if (key == "last_sequence") {
+    if (f.size() != 2) return false;
+    c->last_sequence = U64Field(f[1]);
+    return !f[1] || c->last_sequence.has_value();
+  }
+  for (const CounterLine& counter : kCounterLines) {
+    if (key != counter.key) continue;
+    std::optional<uint64_t> value =
+        f.size() == 2 ? U64Field(f[1]) : std::nullopt;
+    if (!value) return false;
+    c->*counter.member = *value;
+    if (counter.member == &KmsgCounters::repeated_kills) {
+      c->repeated_kills_counted = true;
+    }
+    return true;
+  }
+  if (key == "last_kill_time") {
+    if (f.size() != 2) return false;
+    c->last_kill_time = DoubleField(f[1]);
+    return !f[1] || c->last_kill_time.has_value();
+  }
+  if (key == "kill") return ParseKillFields(f, c);
+  if (key == "memory") return ParseMemoryFields(f, c);
+  if (key == "recent") {
+    std::optional<RecordedKill> recent = ParseRecentFields(f);
+    if (!recent) return false;
+    c->recent.push_back(std::move(*recent));
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void MemoryHistogram::Observe(double bytes) {
@@ -109,16 +300,34 @@ void MemoryHistogram::Observe(double bytes) {
   }
 }
 
+std::string SerializeRecentKill(const RecordedKill& recorded) {
+  std::string out = "recent";
+  AppendNullable(&out, recorded.time ? std::optional<std::string>(
+                                           FormatDouble(*recorded.time))
+                                     : std::nullopt);
+  ForEachOomKillField([&](const auto& field) {
+    if constexpr ((std::decay_t<decltype(field)>::kFlags & kKillFieldInState) !=
+                  0) {
+      AppendStateValue(&out, recorded.kill.*field.member);
+    }
+  });
+  return out;
+}
+
+std::optional<RecordedKill> ParseRecentKill(std::string_view line) {
+  return ParseRecentFields(SplitFields(line));
+}
+
 std::string SerializeKmsgState(const KmsgCounters& c) {
   std::string out = absl::StrCat(ToAbsl(kMagic), "\n");
   out.append("boot_id");
   AppendField(&out, c.boot_id);
   out.append("\nlast_sequence");
   AppendNumber(&out, c.last_sequence);
-  absl::StrAppend(&out, "\nrecords\t", c.records, "\nlost\t", c.lost,
-                  "\nunrecognized\t", c.unrecognized, "\ninvocations\t",
-                  c.invocations, "\nrepeated_kills\t", c.repeated_kills,
-                  "\npanics\t", c.panics, "\nlast_kill_time");
+  for (const CounterLine& counter : kCounterLines) {
+    absl::StrAppend(&out, "\n", ToAbsl(counter.key), "\t", c.*counter.member);
+  }
+  out.append("\nlast_kill_time");
   AppendNullable(&out, c.last_kill_time ? std::optional<std::string>(
                                               FormatDouble(*c.last_kill_time))
                                         : std::nullopt);
@@ -139,31 +348,8 @@ std::string SerializeKmsgState(const KmsgCounters& c) {
       absl::StrAppend(&out, "\t", bucket);
     out.push_back('\n');
   }
-  for (const RecordedKill& r : c.recent) {
-    const OomKill& k = r.kill;
-    out.append("recent");
-    AppendNullable(&out, r.time
-                             ? std::optional<std::string>(FormatDouble(*r.time))
-                             : std::nullopt);
-    AppendNumber(&out, k.kmsg_sequence);
-    AppendNumber(&out, std::optional<int64_t>(k.pid));
-    AppendNullable(&out, k.comm);
-    AppendField(&out, ScopeName(k.scope));
-    AppendNullable(&out, k.constraint);
-    AppendNullable(&out, k.oom_memcg);
-    AppendNullable(&out, k.task_memcg);
-    AppendNumber(&out, k.total_vm_kb);
-    AppendNumber(&out, k.anon_rss_kb);
-    AppendNumber(&out, k.file_rss_kb);
-    AppendNumber(&out, k.shmem_rss_kb);
-    AppendNumber(&out, k.uid);
-    AppendNumber(&out, k.pgtables_kb);
-    AppendNumber(&out, k.oom_score_adj);
-    AppendNumber(&out, k.score);
-    AppendField(&out, k.reaped ? "1" : "0");
-    AppendNullable(&out, k.timestamp);
-    AppendNumber(&out, k.kmsg_timestamp_us);
-    out.push_back('\n');
+  for (const RecordedKill& recorded : c.recent) {
+    absl::StrAppend(&out, SerializeRecentKill(recorded), "\n");
   }
   out.append("end\n");
   return out;
@@ -178,9 +364,9 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
   std::string error;
   ForEachLine(text, [&](std::string_view line) {
     ++line_number;
-    if (!error.empty() || ended) {
-      if (error.empty())
-        error = absl::StrCat("line ", line_number, ": data after \"end\"");
+    if (!error.empty()) return;
+    if (ended) {
+      error = absl::StrCat("line ", line_number, ": data after \"end\"");
       return;
     }
     if (!magic) {
@@ -188,103 +374,10 @@ absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text) {
       magic = true;
       return;
     }
-    std::vector<std::optional<std::string>> f = SplitFields(line);
-    const std::string& key = f[0] ? *f[0] : std::string();
-    auto bad = [&]() {
-      error = absl::StrCat("line ", line_number, ": bad \"", key, "\" line");
-    };
-    auto counter = [&](uint64_t* field) {
-      std::optional<uint64_t> value =
-          f.size() == 2 ? U64Field(f[1]) : std::nullopt;
-      if (!value) return bad();
-      *field = *value;
-    };
-    if (key == "end" && f.size() == 1) {
-      ended = true;
-    } else if (key == "boot_id" && f.size() == 2 && f[1]) {
-      c.boot_id = *f[1];
-    } else if (key == "last_sequence" && f.size() == 2) {
-      c.last_sequence = U64Field(f[1]);
-      if (f[1] && !c.last_sequence) bad();
-    } else if (key == "records") {
-      counter(&c.records);
-    } else if (key == "lost") {
-      counter(&c.lost);
-    } else if (key == "unrecognized") {
-      counter(&c.unrecognized);
-    } else if (key == "invocations") {
-      counter(&c.invocations);
-    } else if (key == "repeated_kills") {
-      counter(&c.repeated_kills);
-      c.repeated_kills_counted = true;
-    } else if (key == "panics") {
-      counter(&c.panics);
-    } else if (key == "last_kill_time" && f.size() == 2) {
-      c.last_kill_time = DoubleField(f[1]);
-      if (f[1] && !c.last_kill_time) bad();
-    } else if (key == "kill" && f.size() == 5 && f[1] && f[2] && f[3]) {
-      std::optional<uint64_t> count = U64Field(f[4]);
-      if (!count) return bad();
-      c.kills[{*f[1], *f[2], *f[3]}] = *count;
-    } else if (key == "memory" && f.size() == 4 + kKilledMemoryBuckets.size() &&
-               f[1]) {
-      MemoryHistogram h;
-      std::optional<uint64_t> count = U64Field(f[2]);
-      std::optional<double> sum = DoubleField(f[3]);
-      if (!count || !sum) return bad();
-      h.count = *count;
-      h.sum = *sum;
-      for (std::size_t i = 0; i < h.buckets.size(); ++i) {
-        std::optional<uint64_t> bucket = U64Field(f[4 + i]);
-        if (!bucket) return bad();
-        h.buckets[i] = *bucket;
-      }
-      c.memory[*f[1]] = h;
-    } else if (key == "recent" && f.size() == 20) {
-      // Every field is null (\N) or well-formed.
-      bool ok = true;
-      auto u64 = [&](std::size_t i) {
-        std::optional<uint64_t> v = U64Field(f[i]);
-        ok &= !f[i] || v.has_value();
-        return v;
-      };
-      auto i64 = [&](std::size_t i) {
-        std::optional<int64_t> v = I64Field(f[i]);
-        ok &= !f[i] || v.has_value();
-        return v;
-      };
-      RecordedKill r;
-      OomKill& k = r.kill;
-      r.time = DoubleField(f[1]);
-      ok &= !f[1] || r.time.has_value();
-      k.kmsg_sequence = u64(2);
-      std::optional<int64_t> pid = I64Field(f[3]);
-      if (!pid) return bad();
-      k.pid = *pid;
-      k.comm = f[4];
-      if (!f[5] || (*f[5] != "global" && *f[5] != "memcg" && !f[5]->empty()))
-        return bad();
-      if (*f[5] == "global") k.scope = OomScope::kGlobal;
-      if (*f[5] == "memcg") k.scope = OomScope::kMemcg;
-      k.constraint = f[6];
-      k.oom_memcg = f[7];
-      k.task_memcg = f[8];
-      k.total_vm_kb = u64(9);
-      k.anon_rss_kb = u64(10);
-      k.file_rss_kb = u64(11);
-      k.shmem_rss_kb = u64(12);
-      k.uid = i64(13);
-      k.pgtables_kb = u64(14);
-      k.oom_score_adj = i64(15);
-      k.score = i64(16);
-      if (!f[17] || (*f[17] != "0" && *f[17] != "1")) return bad();
-      k.reaped = *f[17] == "1";
-      k.timestamp = f[18];
-      k.kmsg_timestamp_us = u64(19);
-      if (!ok) return bad();
-      c.recent.push_back(std::move(r));
-    } else {
-      bad();
+    Fields f = SplitFields(line);
+    if (!ParseStateLine(f, &c, &ended)) {
+      error = absl::StrCat("line ", line_number, ": bad \"", f[0].value_or(""),
+                           "\" line");
     }
   });
   if (!error.empty()) return absl::InvalidArgumentError(error);

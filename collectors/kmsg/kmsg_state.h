@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "absl/status/statusor.h"
@@ -69,6 +70,15 @@ std::string SerializeKmsgState(const KmsgCounters& counters);
 // Parses what SerializeKmsgState wrote. A truncated or corrupt file is an
 // InvalidArgument error naming the line.
 absl::StatusOr<KmsgCounters> ParseKmsgState(std::string_view text);
+
+// One "recent" line of the state file, without its newline: the time, then
+// the kill's fields in the order of kOomKillFields (kKillFieldInState).
+std::string SerializeRecentKill(const RecordedKill& recorded);
+
+// Parses a line SerializeRecentKill wrote; nullopt when it has not exactly
+// its fields, or one of them is malformed (garbage where a number or null
+// belongs, a null pid, scope or reaped).
+std::optional<RecordedKill> ParseRecentKill(std::string_view line);
 
 // Writes `content` to `path` atomically: `path`.tmp, fsync, rename, fsync of
 // the directory. The old file stays intact on any failure (a full disk).

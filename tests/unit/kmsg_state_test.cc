@@ -349,6 +349,110 @@ TEST(KmsgStateTest, CorruptOptionalFieldsOfRecentKillsAreErrors) {
 }
 
 // ---------------------------------------------------------------------------
+// One recent kill's line.
+
+// The line of a kill with every field set, column by column.
+TEST(RecentKillLineTest, ColumnsInTheOrderOfTheFieldTable) {
+  const RecordedKill full = FullState().recent[0];
+  EXPECT_EQ(SerializeRecentKill(full),
+            "recent\t1763778475.250000\t1207\t25507\tmy (odd)\\tname\\\\\\n"
+            "\tmemcg\tCONSTRAINT_MEMCG\t/corpus_c\t/corpus_c/\\tjob\\\\N\t75348"
+            "\t65280\t6680\t0\t100999\t192\t-998\t1905\t1\t"
+            "Sun Nov 22 02:28:02 2026\t1508769700");
+}
+
+TEST(RecentKillLineTest, NullsAndTheFieldsThatAreNeverNull) {
+  RecordedKill nulls;
+  nulls.kill.pid = -3;
+  EXPECT_EQ(SerializeRecentKill(nulls),
+            "recent\t\\N\t\\N\t-3\t\\N\t\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N"
+            "\t\\N\t\\N\t\\N\t\\N\t0\t\\N\t\\N");
+}
+
+TEST(RecentKillLineTest, RoundTrip) {
+  for (const RecordedKill& recorded : FullState().recent) {
+    const std::string line = SerializeRecentKill(recorded);
+    SCOPED_TRACE(line);
+    std::optional<RecordedKill> parsed = ParseRecentKill(line);
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(parsed->time, recorded.time);
+    EXPECT_EQ(SerializeRecentKill(*parsed), line);
+  }
+}
+
+TEST(RecentKillLineTest, EachColumnIsReadIntoItsField) {
+  std::optional<RecordedKill> parsed = ParseRecentKill(
+      "recent\t1.500000\t5\t7\tcomm\tglobal\tC\t/a\t/b\t1\t2\t3\t4\t-5\t6"
+      "\t-7\t8\t0\tts\t9");
+  ASSERT_TRUE(parsed.has_value());
+  const OomKill& k = parsed->kill;
+  EXPECT_EQ(parsed->time, 1.5);
+  EXPECT_EQ(k.kmsg_sequence, 5u);
+  EXPECT_EQ(k.pid, 7);
+  EXPECT_EQ(k.comm, "comm");
+  EXPECT_EQ(k.scope, OomScope::kGlobal);
+  EXPECT_EQ(k.constraint, "C");
+  EXPECT_EQ(k.oom_memcg, "/a");
+  EXPECT_EQ(k.task_memcg, "/b");
+  EXPECT_EQ(k.total_vm_kb, 1u);
+  EXPECT_EQ(k.anon_rss_kb, 2u);
+  EXPECT_EQ(k.file_rss_kb, 3u);
+  EXPECT_EQ(k.shmem_rss_kb, 4u);
+  EXPECT_EQ(k.uid, -5);
+  EXPECT_EQ(k.pgtables_kb, 6u);
+  EXPECT_EQ(k.oom_score_adj, -7);
+  EXPECT_EQ(k.score, 8);
+  EXPECT_FALSE(k.reaped);
+  EXPECT_EQ(k.timestamp, "ts");
+  EXPECT_EQ(k.kmsg_timestamp_us, 9u);
+}
+
+TEST(RecentKillLineTest, MalformedLinesAreRejected) {
+  const std::vector<std::string> fields = {
+      "recent", "1.000000", "5", "7", "comm", "memcg", "C", "/a", "/b", "1",
+      "2",      "3",        "4", "0", "5",    "0",     "0", "1",  "ts", "9"};
+  auto join = [](const std::vector<std::string>& parts) {
+    std::string line = parts[0];
+    for (std::size_t j = 1; j < parts.size(); ++j) line += "\t" + parts[j];
+    return line;
+  };
+  ASSERT_TRUE(ParseRecentKill(join(fields)).has_value());
+  // Not a recent line; a column too few or too many.
+  std::vector<std::string> other = fields;
+  other[0] = "kill";
+  EXPECT_FALSE(ParseRecentKill(join(other)).has_value());
+  EXPECT_FALSE(ParseRecentKill(join(std::vector<std::string>(fields.begin(),
+                                                             fields.end() - 1)))
+                   .has_value());
+  std::vector<std::string> longer = fields;
+  longer.push_back("1");
+  EXPECT_FALSE(ParseRecentKill(join(longer)).has_value());
+  // Null where a field has no null: pid, scope, reaped.
+  for (std::size_t i : {3, 5, 17}) {
+    std::vector<std::string> bad = fields;
+    bad[i] = "\\N";
+    SCOPED_TRACE(join(bad));
+    EXPECT_FALSE(ParseRecentKill(join(bad)).has_value());
+  }
+  // Garbage in any column that is not free text.
+  for (std::size_t i : {1, 2, 3, 5, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19}) {
+    std::vector<std::string> bad = fields;
+    bad[i] = "x";
+    SCOPED_TRACE(join(bad));
+    EXPECT_FALSE(ParseRecentKill(join(bad)).has_value());
+  }
+  // Reaped is 0 or 1; a scope "" is unknown.
+  std::vector<std::string> reaped = fields;
+  reaped[17] = "2";
+  EXPECT_FALSE(ParseRecentKill(join(reaped)).has_value());
+  std::vector<std::string> unknown = fields;
+  unknown[5] = "";
+  std::optional<RecordedKill> parsed = ParseRecentKill(join(unknown));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_FALSE(parsed->kill.scope.has_value());
+}
+
+// ---------------------------------------------------------------------------
 // MemoryHistogram.
 
 TEST(MemoryHistogramTest, BucketBoundariesAreInclusive) {
