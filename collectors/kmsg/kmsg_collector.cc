@@ -9,7 +9,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -120,45 +123,99 @@ double ClockSeconds(clockid_t clock) {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// The boot's id (/proc/sys/kernel/random/boot_id), or "" when unreadable.
+std::string ReadBootId(const FsRoots& roots) {
+  absl::StatusOr<std::string> text =
+      ReadFile(roots.Proc("sys/kernel/random/boot_id"));
+  if (!text.ok()) return "";
+  return std::string(TrimSpace(*text));
+}
+
+// The kills the kernel counted since boot (/proc/vmstat oom_kill), or
+// nullopt when it does not say.
+std::optional<uint64_t> KernelKills(const FsRoots& roots) {
+  absl::StatusOr<std::string> text = ReadFile(roots.Proc("vmstat"));
+  if (!text.ok()) return std::nullopt;
+  absl::StatusOr<Vmstat> vmstat = ParseVmstat(*text);
+  if (!vmstat.ok()) return std::nullopt;
+  return vmstat->Get("oom_kill");
+}
+
+// Adds oom_kills_total for every label set and oom_logged_kills_total for
+// every scope (each of global, memcg, unknown, at 0 when none); returns the
+// sum of the kills.
+uint64_t AddKillSeries(
+    const std::map<std::tuple<std::string, std::string, std::string>, uint64_t>&
+        kills,
+    MetricSink& sink) {
+  std::map<std::string, uint64_t> by_scope = {
+      {"global", 0}, {"memcg", 0}, {"unknown", 0}};
+  uint64_t logged = 0;
+  for (const auto& [labels, count] : kills) {
+    sink.Add(kKills, static_cast<double>(count),
+             {{"scope", std::get<0>(labels)},
+              {"cgroup", std::get<1>(labels)},
+              {"comm", std::get<2>(labels)}});
+    by_scope[std::get<0>(labels)] += count;
+    logged += count;
+  }
+  for (const auto& [scope, count] : by_scope) {
+    sink.Add(kLoggedKills, static_cast<double>(count), {{"scope", scope}});
+  }
+  return logged;
+}
+
+// Adds oom_recent_kill_timestamp_seconds and oom_recent_kill_memory_bytes
+// for the newest `max_kills` kills of `recent` (oldest first) that have a
+// time: one series per label set, the newest kill's.
+void AddRecentKillSeries(const std::deque<RecordedKill>& recent,
+                         std::size_t max_kills, MetricSink& sink) {
+  std::size_t skip = recent.size() > max_kills ? recent.size() - max_kills : 0;
+  std::set<std::string> seen;  // one series per label set, latest wins
+  for (auto it = recent.rbegin(); it != recent.rend() - static_cast<long>(skip);
+       ++it) {
+    if (!it->time) continue;
+    const OomKill& kill = it->kill;
+    Labels labels = {{"pid", absl::StrCat(kill.pid)},
+                     {"comm", kill.comm.value_or("")},
+                     {"cgroup", CgroupOf(kill)},
+                     {"scope", ScopeLabel(kill.scope)},
+                     {"constraint", kill.constraint.value_or("")}};
+    std::string key;
+    for (const auto& [name, value] : labels) absl::StrAppend(&key, value, "\n");
+    if (!seen.insert(key).second) continue;
+    if (std::optional<uint64_t> bytes = kill.RssBytes()) {
+      sink.Add(kRecentKillMemory, static_cast<double>(*bytes), labels);
+    }
+    sink.Add(kRecentKill, *it->time, std::move(labels));
+  }
+}
+
+// Adds oom_killed_process_memory_bytes for the scopes global and memcg,
+// empty where `memory` has none.
+void AddMemoryHistograms(const std::map<std::string, MemoryHistogram>& memory,
+                         MetricSink& sink) {
+  std::vector<double> bounds(kKilledMemoryBuckets.begin(),
+                             kKilledMemoryBuckets.end());
+  for (const char* scope : {"global", "memcg"}) {
+    auto found = memory.find(scope);
+    MemoryHistogram histogram =
+        found == memory.end() ? MemoryHistogram() : found->second;
+    sink.AddHistogram(kKilledMemory, bounds,
+                      std::vector<uint64_t>(histogram.buckets.begin(),
+                                            histogram.buckets.end()),
+                      histogram.sum, histogram.count, {{"scope", scope}});
+  }
+}
+
 }  // namespace
 
 KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
     : roots_(std::move(roots)), options_(std::move(options)) {
-  std::string boot_id;
-  if (absl::StatusOr<std::string> text =
-          ReadFile(roots_.Proc("sys/kernel/random/boot_id"));
-      text.ok()) {
-    boot_id = std::string(TrimSpace(*text));
-  }
-
-  KmsgCounters loaded;
-  loaded.boot_id = boot_id;
+  const std::string boot_id = ReadBootId(roots_);
   if (!options_.state_file.empty() && !LockStateFile())
     options_.state_file.clear();
-  if (!options_.state_file.empty()) {
-    absl::StatusOr<std::string> text = ReadFile(options_.state_file);
-    if (text.ok()) {
-      absl::StatusOr<KmsgCounters> state = ParseKmsgState(*text);
-      if (!state.ok()) {
-        Log(LogLevel::kWarn,
-            "kmsg state file unusable; counting again from the kernel ring",
-            {{"file", options_.state_file},
-             {"err", FromAbsl(state.status().message())}});
-      } else if (state->boot_id != boot_id) {
-        Log(LogLevel::kInfo,
-            "kmsg state file is from another boot; counters start at zero",
-            {{"file", options_.state_file}});
-      } else {
-        loaded = std::move(*state);
-        counted_through_ = loaded.last_sequence;
-      }
-    } else if (!absl::IsNotFound(text.status())) {
-      Log(LogLevel::kWarn,
-          "cannot read kmsg state file; counting again from the kernel ring",
-          {{"file", options_.state_file},
-           {"err", FromAbsl(text.status().message())}});
-    }
-  }
+  KmsgCounters loaded = LoadState(boot_id);
 
   absl::StatusOr<std::unique_ptr<KmsgReader>> reader =
       KmsgReader::Open(options_.path);
@@ -179,6 +236,38 @@ KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
   }
   SaveState();
   thread_ = std::thread([this] { Run(); });
+}
+
+KmsgCounters KmsgCollector::LoadState(const std::string& boot_id) {
+  KmsgCounters fresh;
+  fresh.boot_id = boot_id;
+  if (options_.state_file.empty()) return fresh;
+  absl::StatusOr<std::string> text = ReadFile(options_.state_file);
+  if (!text.ok()) {
+    if (!absl::IsNotFound(text.status())) {
+      Log(LogLevel::kWarn,
+          "cannot read kmsg state file; counting again from the kernel ring",
+          {{"file", options_.state_file},
+           {"err", FromAbsl(text.status().message())}});
+    }
+    return fresh;
+  }
+  absl::StatusOr<KmsgCounters> state = ParseKmsgState(*text);
+  if (!state.ok()) {
+    Log(LogLevel::kWarn,
+        "kmsg state file unusable; counting again from the kernel ring",
+        {{"file", options_.state_file},
+         {"err", FromAbsl(state.status().message())}});
+    return fresh;
+  }
+  if (state->boot_id != boot_id) {
+    Log(LogLevel::kInfo,
+        "kmsg state file is from another boot; counters start at zero",
+        {{"file", options_.state_file}});
+    return fresh;
+  }
+  counted_through_ = state->last_sequence;
+  return std::move(*state);
 }
 
 KmsgCollector::~KmsgCollector() {
@@ -258,48 +347,54 @@ void KmsgCollector::Run() {
 bool KmsgCollector::Process(std::vector<std::string>* lines) {
   LogLine line;
   KillAssembler::Events events;
-  bool counted = false;
   for (const std::string& raw : *lines) {
     ParseLogLine(raw, &line);
     if (!line.is_kernel && line.text.empty()) continue;  // dictionary line
     bool replay_only = false;
-    if (line.kmsg) {
-      uint64_t sequence = line.kmsg->sequence;
-      if (last_sequence_seen_) {
-        if (sequence <= *last_sequence_seen_) continue;  // seen already
-        counters_.lost += sequence - *last_sequence_seen_ - 1;
-      } else if (counted_through_) {
-        if (sequence > *counted_through_ + 1) {
-          counters_.lost += sequence - *counted_through_ - 1;
-        }
-      } else {
-        counters_.lost += sequence;  // records 0..sequence-1 are gone
-      }
-      last_sequence_seen_ = sequence;
-      replay_only = counted_through_ && sequence <= *counted_through_;
-      if (!replay_only) counters_.last_sequence = sequence;
+    if (line.kmsg && !TrackSequence(line.kmsg->sequence, &replay_only)) {
+      continue;  // seen already
     }
-    uint64_t invocations = assembler_.invocations();
-    uint64_t repeated_kills = assembler_.repeated_kills();
-    uint64_t unrecognized = assembler_.unrecognized();
-    uint64_t panics = assembler_.panics();
-    assembler_.Add(line, &events);
-    uint64_t repeats = assembler_.repeated_kills() - repeated_kills;
-    if (replay_only) {
-      // A state file of an exporter that did not count repeated kill lines:
-      // the ones it read are counted now, while the ring still holds them.
-      if (!counters_.repeated_kills_counted) {
-        counters_.repeated_kills += repeats;
-      }
-      continue;
-    }
-    ++counters_.records;
-    counters_.invocations += assembler_.invocations() - invocations;
-    counters_.repeated_kills += repeats;
-    counters_.unrecognized += assembler_.unrecognized() - unrecognized;
-    counters_.panics += assembler_.panics() - panics;
+    Assemble(line, replay_only, &events);
   }
-  for (OomKill& kill : events.kills) {
+  return CountNewKills(&events);
+}
+
+bool KmsgCollector::TrackSequence(uint64_t sequence, bool* replay_only) {
+  if (last_sequence_seen_ && sequence <= *last_sequence_seen_) return false;
+  counters_.lost +=
+      LostRecordsBefore(sequence, last_sequence_seen_, counted_through_);
+  last_sequence_seen_ = sequence;
+  *replay_only = counted_through_ && sequence <= *counted_through_;
+  if (!*replay_only) counters_.last_sequence = sequence;
+  return true;
+}
+
+void KmsgCollector::Assemble(const LogLine& line, bool replay_only,
+                             KillAssembler::Events* events) {
+  uint64_t invocations = assembler_.invocations();
+  uint64_t repeated_kills = assembler_.repeated_kills();
+  uint64_t unrecognized = assembler_.unrecognized();
+  uint64_t panics = assembler_.panics();
+  assembler_.Add(line, events);
+  uint64_t repeats = assembler_.repeated_kills() - repeated_kills;
+  if (replay_only) {
+    // A state file of an exporter that did not count repeated kill lines:
+    // the ones it read are counted now, while the ring still holds them.
+    if (!counters_.repeated_kills_counted) {
+      counters_.repeated_kills += repeats;
+    }
+    return;
+  }
+  ++counters_.records;
+  counters_.invocations += assembler_.invocations() - invocations;
+  counters_.repeated_kills += repeats;
+  counters_.unrecognized += assembler_.unrecognized() - unrecognized;
+  counters_.panics += assembler_.panics() - panics;
+}
+
+bool KmsgCollector::CountNewKills(KillAssembler::Events* events) {
+  bool counted = false;
+  for (OomKill& kill : events->kills) {
     if (kill.kmsg_sequence && counted_through_ &&
         *kill.kmsg_sequence <= *counted_through_) {
       continue;  // an earlier run counted it
@@ -309,7 +404,7 @@ bool KmsgCollector::Process(std::vector<std::string>* lines) {
   }
   // Counters keep the labels they were counted with; the table and the API
   // get the late details (reaped, a summary printed after its kill line).
-  events.ApplyLateDetails([this](int64_t pid) -> OomKill* {
+  events->ApplyLateDetails([this](int64_t pid) -> OomKill* {
     for (auto it = counters_.recent.rbegin(); it != counters_.recent.rend();
          ++it) {
       if (it->kill.pid == pid) return &it->kill;
@@ -379,29 +474,10 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
   // order can only under-, never over-state the unlogged kills. vmstat counts
   // every kill line, a repeated one too (a memory.oom.group victim is killed
   // twice), so the repeats are not unlogged kills.
-  std::optional<uint64_t> kernel_kills;
-  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("vmstat"));
-      text.ok()) {
-    if (absl::StatusOr<Vmstat> vmstat = ParseVmstat(*text); vmstat.ok()) {
-      kernel_kills = vmstat->Get("oom_kill");
-    }
-  }
+  std::optional<uint64_t> kernel_kills = KernelKills(roots_);
   std::lock_guard<std::mutex> lock(mu_);
   const KmsgCounters& c = counters_;
-  std::map<std::string, uint64_t> by_scope = {
-      {"global", 0}, {"memcg", 0}, {"unknown", 0}};
-  uint64_t logged = 0;
-  for (const auto& [labels, count] : c.kills) {
-    sink.Add(kKills, static_cast<double>(count),
-             {{"scope", std::get<0>(labels)},
-              {"cgroup", std::get<1>(labels)},
-              {"comm", std::get<2>(labels)}});
-    by_scope[std::get<0>(labels)] += count;
-    logged += count;
-  }
-  for (const auto& [scope, count] : by_scope) {
-    sink.Add(kLoggedKills, static_cast<double>(count), {{"scope", scope}});
-  }
+  uint64_t logged = AddKillSeries(c.kills, sink);
   if (kernel_kills) {
     uint64_t explained = logged + c.repeated_kills;
     sink.Add(kUnlogged, *kernel_kills > explained
@@ -410,38 +486,8 @@ absl::Status KmsgCollector::Collect(MetricSink& sink) {
   }
   sink.Add(kInvocations, static_cast<double>(c.invocations));
   if (c.last_kill_time) sink.Add(kLastKill, *c.last_kill_time);
-  std::size_t skip = c.recent.size() > options_.recent_kills
-                         ? c.recent.size() - options_.recent_kills
-                         : 0;
-  std::set<std::string> seen;  // one series per label set, latest wins
-  for (auto it = c.recent.rbegin();
-       it != c.recent.rend() - static_cast<long>(skip); ++it) {
-    if (!it->time) continue;
-    const OomKill& kill = it->kill;
-    Labels labels = {{"pid", absl::StrCat(kill.pid)},
-                     {"comm", kill.comm.value_or("")},
-                     {"cgroup", CgroupOf(kill)},
-                     {"scope", ScopeLabel(kill.scope)},
-                     {"constraint", kill.constraint.value_or("")}};
-    std::string key;
-    for (const auto& [name, value] : labels) absl::StrAppend(&key, value, "\n");
-    if (!seen.insert(key).second) continue;
-    if (std::optional<uint64_t> bytes = kill.RssBytes()) {
-      sink.Add(kRecentKillMemory, static_cast<double>(*bytes), labels);
-    }
-    sink.Add(kRecentKill, *it->time, std::move(labels));
-  }
-  std::vector<double> bounds(kKilledMemoryBuckets.begin(),
-                             kKilledMemoryBuckets.end());
-  for (const char* scope : {"global", "memcg"}) {
-    auto found = c.memory.find(scope);
-    MemoryHistogram histogram =
-        found == c.memory.end() ? MemoryHistogram() : found->second;
-    sink.AddHistogram(kKilledMemory, bounds,
-                      std::vector<uint64_t>(histogram.buckets.begin(),
-                                            histogram.buckets.end()),
-                      histogram.sum, histogram.count, {{"scope", scope}});
-  }
+  AddRecentKillSeries(c.recent, options_.recent_kills, sink);
+  AddMemoryHistograms(c.memory, sink);
   sink.Add(kRecords, static_cast<double>(c.records));
   sink.Add(kLost, static_cast<double>(c.lost));
   sink.Add(kRepeatedKills, static_cast<double>(c.repeated_kills));

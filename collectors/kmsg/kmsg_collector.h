@@ -48,8 +48,28 @@ class KmsgCollector : public Collector {
 
  private:
   void Run();
+  // The state file's counters when they are of this boot (and then sets
+  // counted_through_), else zero counters of `boot_id`; logs why a file
+  // that exists is not used.
+  KmsgCounters LoadState(const std::string& boot_id);
   // Feeds lines from the log; returns true when a kill was counted.
   bool Process(std::vector<std::string>* lines)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes the sequence number of the next record: false when it was seen
+  // already (skip it); else counts the records lost before it, and sets
+  // `replay_only` when an earlier run counted it (the state file's
+  // last_sequence).
+  bool TrackSequence(uint64_t sequence, bool* replay_only)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Feeds one line to the assembler and adds what it counted (invocations,
+  // repeats, unrecognized lines, panics) to the counters, unless the line is
+  // `replay_only`.
+  void Assemble(const LogLine& line, bool replay_only,
+                KillAssembler::Events* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts the kills of `events` that no earlier run counted and applies
+  // its late details to the recent kills; returns true when one was counted.
+  bool CountNewKills(KillAssembler::Events* events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Count(OomKill kill) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SaveState();

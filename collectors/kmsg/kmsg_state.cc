@@ -300,6 +300,16 @@ void MemoryHistogram::Observe(double bytes) {
   }
 }
 
+uint64_t LostRecordsBefore(uint64_t sequence, std::optional<uint64_t> last_seen,
+                           std::optional<uint64_t> counted_through) {
+  if (last_seen) return sequence - *last_seen - 1;
+  if (counted_through) {
+    return sequence > *counted_through + 1 ? sequence - *counted_through - 1
+                                           : 0;
+  }
+  return sequence;  // records 0..sequence-1 are gone
+}
+
 std::string SerializeRecentKill(const RecordedKill& recorded) {
   std::string out = "recent";
   AppendNullable(&out, recorded.time ? std::optional<std::string>(

@@ -64,6 +64,15 @@ struct KmsgCounters {
   std::deque<RecordedKill> recent;                // oldest first
 };
 
+// The kmsg records lost before the record `sequence` (overwritten in the
+// ring before they were read): those after `last_seen`, the last record this
+// run read (which must be below `sequence`); before the first record of a
+// run, those after `counted_through`, the last record the state file counted
+// (none when `sequence` is not above it); without either, every record
+// before `sequence` (numbered from 0).
+uint64_t LostRecordsBefore(uint64_t sequence, std::optional<uint64_t> last_seen,
+                           std::optional<uint64_t> counted_through);
+
 // Serialises `counters` (format version 1, ends with an "end" line).
 std::string SerializeKmsgState(const KmsgCounters& counters);
 

@@ -349,6 +349,31 @@ TEST(KmsgStateTest, CorruptOptionalFieldsOfRecentKillsAreErrors) {
 }
 
 // ---------------------------------------------------------------------------
+// Lost records.
+
+TEST(LostRecordsBeforeTest, AfterTheLastRecordRead) {
+  EXPECT_EQ(LostRecordsBefore(11, 10, std::nullopt), 0u);
+  EXPECT_EQ(LostRecordsBefore(15, 10, std::nullopt), 4u);
+  // The state file no longer matters once this run has read a record.
+  EXPECT_EQ(LostRecordsBefore(15, 10, 2), 4u);
+  EXPECT_EQ(LostRecordsBefore(15, 10, 20), 4u);
+}
+
+TEST(LostRecordsBeforeTest, FirstRecordAfterARestart) {
+  EXPECT_EQ(LostRecordsBefore(8, std::nullopt, 7), 0u);
+  EXPECT_EQ(LostRecordsBefore(12, std::nullopt, 7), 4u);
+  // The ring still holds records the earlier run counted: none lost.
+  EXPECT_EQ(LostRecordsBefore(3, std::nullopt, 7), 0u);
+  EXPECT_EQ(LostRecordsBefore(7, std::nullopt, 7), 0u);
+  EXPECT_EQ(LostRecordsBefore(0, std::nullopt, 0), 0u);
+}
+
+TEST(LostRecordsBeforeTest, FirstRecordOfTheFirstRun) {
+  EXPECT_EQ(LostRecordsBefore(0, std::nullopt, std::nullopt), 0u);
+  EXPECT_EQ(LostRecordsBefore(363, std::nullopt, std::nullopt), 363u);
+}
+
+// ---------------------------------------------------------------------------
 // One recent kill's line.
 
 // The line of a kill with every field set, column by column.
