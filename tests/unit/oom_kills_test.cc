@@ -325,6 +325,57 @@ TEST_F(KillAssemblerTest, GroupKillRepeatingItsVictimCountsTheRepeatApart) {
   EXPECT_EQ(assembler_.invocations(), 1u);
 }
 
+// KNOWN BUG, disabled so that this refactoring changes no behaviour: a member
+// of a memory.oom.group kill that is already exiting ends the group.
+// mm/oom_kill.c kills each member with __oom_kill_process, which prints
+//   "<msg>: OOM victim N (comm) is already exiting. Skip killing the task"
+// instead of a kill line when the member has no mm left (it is between
+// exit_mm and cgroup_exit), and goes on with the next member. The records
+// below are those of debian-6.12-kmsg-raw-vm-oom-group.log (666, 767-772)
+// with such a line for a third sleeper, 260, in the middle of the group.
+// The assembler takes the line for an OOM event of its own whose killer
+// chose to kill nobody (as when the chosen victim is exiting), so the kill
+// lines after it start new, header-less events: 265 loses the group's
+// constraint and oom_memcg (its cgroup label becomes ""), 273 is counted a
+// second time as a new kill instead of as a repeated kill line, and three
+// invocations too many are counted (4 kills, 0 repeats, 4 invocations
+// today). Expected: three kills, one repeat, one invocation.
+TEST_F(KillAssemblerTest,
+       DISABLED_AnExitingMemberInTheMiddleOfAGroupKillEndsNothing) {
+  for (std::string_view record : {
+           "4,666,6147425,-;hog invoked oom-killer: "
+           "gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
+           "6,767,6152703,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=("
+           "null),cpuset=/,mems_allowed=0,oom_memcg=/grp,task_memcg=/grp,"
+           "task=hog,pid=273,uid=0",
+           "3,768,6152813,-;Memory cgroup out of memory: Killed process 273 "
+           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
+           "6,769,6152901,-;Tasks in /grp are going to be killed due to "
+           "memory.oom.group set",
+           "3,770,6152977,-;Memory cgroup out of memory: Killed process 257 "
+           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:40kB oom_score_adj:0",
+           "6,771,6153020,-;Memory cgroup out of memory: OOM victim 260 "
+           "(sleeper) is already exiting. Skip killing the task",
+           "3,772,6159959,-;Memory cgroup out of memory: Killed process 265 "
+           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:36kB oom_score_adj:0",
+           "3,773,6160035,-;Memory cgroup out of memory: Killed process 273 "
+           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
+           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
+       }) {
+    Add(record);
+  }
+  Flush();
+  EXPECT_THAT(Pids(events_.kills), ElementsAre(273, 257, 265));
+  EXPECT_EQ(assembler_.repeated_kills(), 1u);
+  EXPECT_EQ(assembler_.invocations(), 1u);
+  ASSERT_EQ(events_.kills.size(), 3u);
+  EXPECT_EQ(events_.kills[2].constraint, "CONSTRAINT_MEMCG");
+  EXPECT_EQ(events_.kills[2].oom_memcg, "/grp");
+}
+
 // A group kill whose chosen victim is not printed again (as in
 // linux-5.0-next-dmesg-quoted-oom-group-caller-id.log) repeats nothing; a
 // later group kill that prints its victim again repeats one line.
