@@ -379,6 +379,32 @@ void KillAssembler::AddReaperLine(const OomMessage& msg, const LogLine& line,
   CountReaperKill(std::move(kill), events);
 }
 
+bool KillAssembler::JoinPendingSummary(const OomMessage& msg, OomKill* kill,
+                                       Events* events) {
+  if (!context_.pending_summary) return false;
+  // A summary is this kill's when it names the same pid, or (5.0) names the
+  // parent the selection line chose before a child was killed. Otherwise it
+  // was another OOM's, whose kill line is lost: count it alone, and this
+  // kill line starts an OOM of its own.
+  if (!SummaryIsForKill(context_.pending_summary->pid, context_.selected_pid,
+                        kill->pid)) {
+    StartEvent(events);
+    ++invocations_;
+    kill->scope = msg.scope;
+    kill->constraint.reset();
+    kill->oom_memcg.reset();
+    kill->task_memcg.reset();
+    return false;
+  }
+  // The summary was printed for this kill (on 5.0 for the parent when a
+  // child was sacrificed; the uid is then the parent's).
+  if (!kill->uid) kill->uid = context_.pending_summary->uid;
+  kill->reaped = context_.pending_summary->reaped &&
+                 context_.pending_summary->pid == kill->pid;
+  context_.pending_summary.reset();
+  return true;
+}
+
 void KillAssembler::AddKillLine(const OomMessage& msg, const LogLine& line,
                                 bool group_member, Events* events) {
   int64_t pid = *msg.pid;
@@ -401,29 +427,7 @@ void KillAssembler::AddKillLine(const OomMessage& msg, const LogLine& line,
   kill.oom_memcg = OptionalText(context_.oom_memcg);
   kill.task_memcg = OptionalText(context_.task_memcg);
   if (group_member) kill.task_memcg.reset();  // members' own memcgs vary
-  // A summary is this kill's when it names the same pid, or (5.0) names the
-  // parent the selection line chose before a child was killed. Otherwise it
-  // was another OOM's, whose kill line is lost: count it alone, and this
-  // kill line starts an OOM of its own.
-  if (context_.pending_summary &&
-      !SummaryIsForKill(context_.pending_summary->pid, context_.selected_pid,
-                        pid)) {
-    StartEvent(events);
-    ++invocations_;
-    kill.scope = msg.scope;
-    kill.constraint.reset();
-    kill.oom_memcg.reset();
-    kill.task_memcg.reset();
-  }
-  bool had_summary = context_.pending_summary.has_value();
-  if (had_summary) {
-    // The summary was printed for this kill (on 5.0 for the parent when a
-    // child was sacrificed; the uid is then the parent's).
-    if (!kill.uid) kill.uid = context_.pending_summary->uid;
-    kill.reaped = context_.pending_summary->reaped &&
-                  context_.pending_summary->pid == pid;
-    context_.pending_summary.reset();
-  }
+  bool had_summary = JoinPendingSummary(msg, &kill, events);
   // The selected process's score (old kernels may then kill one of its
   // children instead).
   if (!group_member) kill.score = context_.selected_score;

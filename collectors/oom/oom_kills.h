@@ -295,6 +295,11 @@ class KillAssembler {
   // repeat of a group kill's victim.
   void AddKillLine(const OomMessage& msg, const LogLine& line,
                    bool group_member, Events* events);
+  // Joins the summary waiting for its kill line into `kill` (uid, reaped)
+  // and returns true when it names this kill; a summary of another OOM is
+  // counted alone (its kill line is lost) and `kill`, the kill line of a new
+  // OOM, loses the context (scope, constraint, memcgs) it was given.
+  bool JoinPendingSummary(const OomMessage& msg, OomKill* kill, Events* events);
 
   void StartEvent(Events* events);
   void FlushPending(Events* events);
