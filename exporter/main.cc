@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collectors/all_collectors.h"
+#include "collectors/base/fs.h"
 #include "collectors/base/log.h"
 #include "collectors/base/string_view.h"
 #include "collectors/base/version.h"
@@ -187,7 +188,7 @@ int Run(int argc, char** argv) {
     bool kmsg = std::find(flags->collectors.begin(), flags->collectors.end(),
                           "kmsg") != flags->collectors.end();
     std::string problem = kmsg && !flags->kmsg.state_file.empty()
-                              ? StateFileProblem(flags->kmsg.state_file)
+                              ? ReplaceFileProblem(flags->kmsg.state_file)
                               : "";
     if (!problem.empty()) {
       Log(LogLevel::kWarn,

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -101,6 +102,34 @@ std::vector<std::string> ListSubdirectories(const std::string& dir) {
       ListSubdirectoriesAt(fd, dir);
   ::close(fd);
   return children.ok() ? *std::move(children) : std::vector<std::string>();
+}
+
+std::string ReplaceFileProblem(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "."
+                    : slash == 0               ? "/"
+                                               : path.substr(0, slash);
+  // access(2) checks the real uid and gid: the user's, once switched.
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return absl::StrCat(dir, " is not writable: ", std::strerror(errno));
+  }
+  std::string tmp = path + ".tmp";
+  if (::access(tmp.c_str(), F_OK) == 0 && ::access(tmp.c_str(), W_OK) != 0) {
+    return absl::StrCat(
+        tmp, " is left over and not writable: ", std::strerror(errno));
+  }
+  // In a sticky directory (/tmp) only the owner of a file (or of the
+  // directory) may rename another file over it.
+  struct stat dir_stat;
+  struct stat file_stat;
+  uid_t me = ::geteuid();
+  if (::stat(dir.c_str(), &dir_stat) == 0 && (dir_stat.st_mode & S_ISVTX) &&
+      dir_stat.st_uid != me && ::stat(path.c_str(), &file_stat) == 0 &&
+      file_stat.st_uid != me) {
+    return absl::StrCat(dir, " is sticky and ", path, " belongs to uid ",
+                        file_stat.st_uid);
+  }
+  return "";
 }
 
 }  // namespace oom

@@ -56,6 +56,12 @@ absl::StatusOr<std::vector<std::string>> ListSubdirectoriesAt(
 // count it as a failure.
 bool IsAbsent(const absl::Status& status);
 
+// Empty when this process, as it runs now (its real uid and gid), can
+// replace the file `path` by writing a new file beside it and renaming it
+// over `path` (as the kmsg collector saves its state file); otherwise why
+// not, e.g. "/var/lib/oom_exporter is not writable: Permission denied".
+std::string ReplaceFileProblem(const std::string& path);
+
 }  // namespace oom
 
 #endif  // OOM_EXPORTER_COLLECTORS_BASE_FS_H_

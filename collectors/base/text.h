@@ -3,8 +3,10 @@
 
 // Small locale-independent helpers shared by the parsers of kernel text.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace oom {
@@ -22,6 +24,16 @@ std::optional<double> ParseDouble(std::string_view text);
 
 // `text` without leading and trailing spaces, tabs and newlines.
 std::string_view TrimSpace(std::string_view text);
+
+// A duration as Prometheus spells them: "90s", "1h30m", "500ms", "0s", "0";
+// units ms, s, m, h, d, w, each at most once and from long to short.
+// nullopt when it is not one (or beyond 2^50 ms).
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+// `duration` (not negative) spelt so that ParseDuration reads it back, with
+// the longest units first: 1h -> "1h", 90 min -> "1h30m", 500 ms -> "500ms",
+// 0 -> "0s".
+std::string FormatDuration(std::chrono::milliseconds duration);
 
 // Calls `fn(line)` for every line of `text` (without its '\n'); a last line
 // without '\n' is passed too, empty lines are skipped.

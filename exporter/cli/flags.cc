@@ -318,46 +318,6 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
   return flags;
 }
 
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  struct Unit {
-    std::string_view name;
-    int64_t ms;
-  };
-  // "ms" before "m", so that the longer name wins.
-  constexpr Unit kUnits[] = {{"ms", 1},           {"s", 1000},
-                             {"m", 60 * 1000},    {"h", 3600 * 1000},
-                             {"d", 86400 * 1000}, {"w", 7 * 86400 * 1000}};
-  if (text == "0") return std::chrono::milliseconds(0);
-  if (text.empty()) return std::nullopt;
-  int64_t total = 0;
-  std::size_t last_unit = 0;  // units must go from long to short
-  bool first = true;
-  while (!text.empty()) {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
-      ++digits;
-    std::optional<uint64_t> number = ParseU64(text.substr(0, digits));
-    if (!number || *number > (uint64_t{1} << 40)) return std::nullopt;
-    text.remove_prefix(digits);
-    const Unit* unit = nullptr;
-    std::size_t index = 0;
-    for (std::size_t i = 0; i < std::size(kUnits); ++i) {
-      if (text.substr(0, kUnits[i].name.size()) == kUnits[i].name) {
-        unit = &kUnits[i];
-        index = i;
-        break;
-      }
-    }
-    if (unit == nullptr || (!first && index >= last_unit)) return std::nullopt;
-    text.remove_prefix(unit->name.size());
-    total += static_cast<int64_t>(*number) * unit->ms;
-    if (total > (int64_t{1} << 50)) return std::nullopt;
-    last_unit = index;
-    first = false;
-  }
-  return std::chrono::milliseconds(total);
-}
-
 std::string UsageText(const std::vector<CollectorInfo>& known) {
   Flags defaults;
   std::string out =

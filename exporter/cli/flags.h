@@ -65,10 +65,6 @@ struct Flags {
 absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
                                  const std::vector<CollectorInfo>& known);
 
-// A duration as Prometheus spells them: "90s", "1h30m", "500ms", "0s";
-// units ms, s, m, h, d, w. nullopt when it is not one.
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
-
 // The --help text.
 std::string UsageText(const std::vector<CollectorInfo>& known);
 

@@ -90,11 +90,6 @@ absl::StatusOr<uint64_t> EffectiveCapabilities();
 // half switched).
 absl::Status SwitchToUser(const RunAsUser& user);
 
-// Empty when this process, as it runs now, can replace `state_file` the way
-// the kmsg collector saves it (a new file beside it, renamed over it);
-// otherwise why not, e.g. "/var/lib/oom_exporter is not writable".
-std::string StateFileProblem(const std::string& state_file);
-
 }  // namespace oom
 
 #endif  // OOM_EXPORTER_EXPORTER_CLI_PRIVILEGES_H_

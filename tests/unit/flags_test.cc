@@ -186,22 +186,6 @@ TEST(FlagsTest, CgroupCollectorOptions) {
               HasSubstr("given more than once"));
 }
 
-TEST(FlagsTest, DurationsAsPrometheusSpellsThem) {
-  using std::chrono::milliseconds;
-  EXPECT_EQ(ParseDuration("0"), milliseconds(0));
-  EXPECT_EQ(ParseDuration("0s"), milliseconds(0));
-  EXPECT_EQ(ParseDuration("90s"), milliseconds(90000));
-  EXPECT_EQ(ParseDuration("1h30m"), milliseconds(5400000));
-  EXPECT_EQ(ParseDuration("500ms"), milliseconds(500));
-  EXPECT_EQ(ParseDuration("1m"), milliseconds(60000));
-  EXPECT_EQ(ParseDuration("2d"), milliseconds(172800000));
-  EXPECT_EQ(ParseDuration("1w"), milliseconds(604800000));
-  for (const char* bad : {"", "h", "1", "1x", "-1h", "1.5h", "30m1h", "1h1h",
-                          "1s1ms1s", " 1h", "99999999999999999999h"}) {
-    EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
-  }
-}
-
 TEST(FlagsTest, TelemetryPathMustBeUsable) {
   EXPECT_THAT(
       ErrorOf({"--web.telemetry-path=metrics"}),

@@ -199,5 +199,14 @@ TEST(ReadFileTest, ReadsRealProcFiles) {
   EXPECT_THAT(*again, StartsWith("Name:\t"));
 }
 
+// Moved from privileges_test.cc with the function (StateFileProblem then).
+TEST(ReplaceFileProblemTest, SaysWhenTheDirectoryCannotTakeTheFile) {
+  TempTree tree;
+  EXPECT_EQ(ReplaceFileProblem(tree.root() + "/kmsg.state"), "");
+  EXPECT_EQ(
+      ReplaceFileProblem(tree.root() + "/missing/kmsg.state"),
+      tree.root() + "/missing is not writable: No such file or directory");
+}
+
 }  // namespace
 }  // namespace oom

@@ -170,14 +170,6 @@ TEST(CheckCredentialsTest, AcceptsOnlyExactlyTheUserWithoutCapabilities) {
               HasSubstr("uids are 0 0 0 0"));
 }
 
-TEST(StateFileProblemTest, SaysWhenTheDirectoryCannotTakeTheFile) {
-  testing::TempTree tree;
-  EXPECT_EQ(StateFileProblem(tree.root() + "/kmsg.state"), "");
-  EXPECT_EQ(
-      StateFileProblem(tree.root() + "/missing/kmsg.state"),
-      tree.root() + "/missing is not writable: No such file or directory");
-}
-
 // The switch itself, in a child process (it cannot be undone): as root, the
 // child becomes nobody and every check passes; a child that is no longer
 // root gets the kernel's refusal of the first step.

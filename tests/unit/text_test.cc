@@ -1,5 +1,6 @@
 #include "collectors/base/text.h"
 
+#include <chrono>
 #include <clocale>
 #include <cstdint>
 #include <limits>
@@ -215,6 +216,38 @@ TEST(ForEachLineTest, LinesAreViewsIntoTheText) {
   ForEachLine(text,
               [&](std::string_view line) { starts.push_back(line.data()); });
   EXPECT_THAT(starts, ElementsAre(text.data(), text.data() + 3));
+}
+
+// Moved from flags_test.cc with the function.
+TEST(ParseDurationTest, DurationsAsPrometheusSpellsThem) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(ParseDuration("0"), milliseconds(0));
+  EXPECT_EQ(ParseDuration("0s"), milliseconds(0));
+  EXPECT_EQ(ParseDuration("90s"), milliseconds(90000));
+  EXPECT_EQ(ParseDuration("1h30m"), milliseconds(5400000));
+  EXPECT_EQ(ParseDuration("500ms"), milliseconds(500));
+  EXPECT_EQ(ParseDuration("1m"), milliseconds(60000));
+  EXPECT_EQ(ParseDuration("2d"), milliseconds(172800000));
+  EXPECT_EQ(ParseDuration("1w"), milliseconds(604800000));
+  for (const char* bad : {"", "h", "1", "1x", "-1h", "1.5h", "30m1h", "1h1h",
+                          "1s1ms1s", " 1h", "99999999999999999999h"}) {
+    EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(FormatDurationTest, LongestUnitsFirstAndReadBack) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(FormatDuration(std::chrono::hours(1)), "1h");
+  EXPECT_EQ(FormatDuration(std::chrono::minutes(90)), "1h30m");
+  EXPECT_EQ(FormatDuration(milliseconds(500)), "500ms");
+  EXPECT_EQ(FormatDuration(milliseconds(90500)), "1m30s500ms");
+  EXPECT_EQ(FormatDuration(milliseconds(0)), "0s");
+  EXPECT_EQ(FormatDuration(std::chrono::hours(24 * 9)), "1w2d");
+  for (int64_t ms : {int64_t{1}, int64_t{999}, int64_t{1000}, int64_t{61001},
+                     int64_t{3600000}, int64_t{694861001}}) {
+    EXPECT_EQ(ParseDuration(FormatDuration(milliseconds(ms))), milliseconds(ms))
+        << ms;
+  }
 }
 
 }  // namespace
