@@ -25,7 +25,8 @@
 #include "collectors/base/log.h"
 #include "collectors/base/string_view.h"
 #include "collectors/base/version.h"
-#include "collectors/scrape/collector.h"
+#include "collectors/kmsg/kmsg_options.h"
+#include "collectors/scrape/collector_registry.h"
 #include "collectors/scrape/scrape_registry.h"
 #include "exporter/cli/flags.h"
 #include "exporter/cli/parse_command.h"
@@ -124,14 +125,11 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // A scraper that hangs up is not fatal.
 
-  CollectorConfig config;
-  config.roots.procfs = flags->procfs;
-  config.roots.sysfs = flags->sysfs;
-  config.kmsg = flags->kmsg;
-  config.cgroup = flags->cgroup;
-  config.process = flags->process;
+  FsRoots roots;
+  roots.procfs = flags->procfs;
+  roots.sysfs = flags->sysfs;
   std::shared_ptr<ScrapeRegistry> registry =
-      BuildScrapeRegistry(flags->collectors, config);
+      BuildScrapeRegistry(flags->collectors, roots, flags->collector_options);
   // One collection before serving: collectors that start following the
   // kernel at their first collection (the cgroup collector's watcher) do so
   // now, not at the first scrape, so that a cgroup OOM-killed and removed
@@ -187,17 +185,16 @@ int Run(int argc, char** argv) {
         {{"user", run_as->name}, {"uid", uid}, {"gid", gid}});
     bool kmsg = std::find(flags->collectors.begin(), flags->collectors.end(),
                           "kmsg") != flags->collectors.end();
-    std::string problem = kmsg && !flags->kmsg.state_file.empty()
-                              ? ReplaceFileProblem(flags->kmsg.state_file)
-                              : "";
+    const std::string& state_file =
+        OptionsOf<KmsgOptions>(flags->collector_options, "kmsg").state_file;
+    std::string problem =
+        kmsg && !state_file.empty() ? ReplaceFileProblem(state_file) : "";
     if (!problem.empty()) {
       Log(LogLevel::kWarn,
           "the kmsg state file cannot be saved as the --run-as-user user; "
           "after a restart, kills since this start are counted again from "
           "the kernel ring",
-          {{"user", run_as->name},
-           {"file", flags->kmsg.state_file},
-           {"err", problem}});
+          {{"user", run_as->name}, {"file", state_file}, {"err", problem}});
     }
   }
   std::string collectors = absl::StrJoin(flags->collectors, ",");

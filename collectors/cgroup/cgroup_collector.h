@@ -35,7 +35,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "collectors/base/fs.h"
 #include "collectors/cgroup/cgroup_ledger.h"
+#include "collectors/cgroup/cgroup_options.h"
 #include "collectors/cgroup/cgroup_watcher.h"
 #include "collectors/kernel/cgroupfs/cgroup_files.h"
 #include "collectors/kernel/cgroupfs/cgroup_path.h"

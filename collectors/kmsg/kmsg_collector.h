@@ -25,7 +25,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "collectors/base/fs.h"
 #include "collectors/kernel/kmsg/kmsg_reader.h"
+#include "collectors/kmsg/kmsg_options.h"
 #include "collectors/kmsg/kmsg_state.h"
 #include "collectors/oom/oom_kills.h"
 #include "collectors/scrape/collector.h"

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 
+#include "collectors/base/fs.h"
 #include "collectors/scrape/collector.h"
 
 namespace oom {

@@ -35,9 +35,11 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "collectors/base/fs.h"
 #include "collectors/kernel/cgroupfs/memory_hierarchy.h"
 #include "collectors/kernel/procfs/proc_pid.h"
 #include "collectors/kernel/procfs/proc_reader.h"
+#include "collectors/process/process_options.h"
 #include "collectors/scrape/collector.h"
 
 namespace oom {

@@ -7,24 +7,21 @@
 //   --web.request-timeout=10s --web.max-header-bytes=16384
 //   --path.procfs=/proc --path.sysfs=/sys
 //   --collector.NAME / --no-collector.NAME   --log.level=info
-//   --collector.kmsg.{path,state-file,max-series,recent-kills,api-kills}
-//   --collector.cgroup.{max-depth,include,exclude,retention}
-//   --[no-]collector.cgroup.pod-containers
-//   --collector.process.{top-k,include}
+//   --collector.NAME.FLAG=VALUE, --[no-]collector.NAME.FLAG: each
+//     collector's own flags, from its registration
+//     (collectors/scrape/collector_registry.h)
 //   --run-as-user=USER
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
 #include <chrono>
-#include <optional>
+#include <cstddef>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "collectors/all_collectors.h"
 #include "collectors/base/log.h"
-#include "collectors/scrape/collector.h"
+#include "collectors/scrape/collector_registry.h"
 
 namespace oom {
 
@@ -41,32 +38,31 @@ struct Flags {
   std::string procfs = "/proc";
   std::string sysfs = "/sys";
   LogLevel log_level = LogLevel::kInfo;
-  KmsgOptions kmsg;
-  CgroupOptions cgroup;  // include/exclude come from the two strings below
-  std::string cgroup_include = "*";
-  std::string cgroup_exclude;
-  std::string cgroup_retention = "1h";
-  ProcessOptions process;  // include comes from the string below
-  std::string process_include;
   std::string run_as_user;  // empty: stay who started the exporter
-  // Names of the collectors to run, in AllCollectors() order.
+  // Names of the collectors to run, in the order of the known ones.
   std::vector<std::string> collectors;
+  // Every known collector's options (an entry per collector, enabled or
+  // not), as its flags set them: the argument of its factory.
+  CollectorOptionsMap collector_options;
   bool help = false;
   bool version = false;
 };
 
-// Parses the arguments after the program name against `known` collectors.
-// Errors (InvalidArgument) name the offending flag and say what is wrong:
-// an unknown flag, a missing or bad value, an unknown collector, a telemetry
+// Parses the arguments after the program name against the `known`
+// collectors, whose registrations give --[no-]collector.NAME and their own
+// flags. Errors (InvalidArgument) name the offending flag and say what is
+// wrong: an unknown flag, a missing or bad value (a collector flag's own
+// check among them), an unknown collector, a telemetry
 // path that is not absolute or clashes with "/" or "/healthz", a stray
 // argument, a request timeout outside 100ms..10m, a header limit below 1024.
 // The web config file is read and --run-as-user looked up later (main), not
 // here.
 absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args,
-                                 const std::vector<CollectorInfo>& known);
+                                 const CollectorRegistry& known);
 
-// The --help text.
-std::string UsageText(const std::vector<CollectorInfo>& known);
+// The --help text: the program's flags, the `known` collectors' flags
+// (grouped with the program's of the same kind), then the collectors.
+std::string UsageText(const CollectorRegistry& known);
 
 }  // namespace oom
 

@@ -81,9 +81,9 @@ std::optional<double> Sample(const std::string& text, const std::string& name) {
 class ProcLiveTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    CollectorConfig config;  // The real /proc and /sys.
+    FsRoots roots;  // The real /proc and /sys.
     std::shared_ptr<ScrapeRegistry> registry =
-        BuildScrapeRegistry({"memory"}, config);
+        BuildScrapeRegistry({"memory"}, roots);
     HttpServerOptions options;
     options.listen_address = "127.0.0.1:0";
     auto server = HttpServer::Start(options, registry);

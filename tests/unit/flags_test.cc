@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "collectors/all_collectors.h"
+#include "collectors/cgroup/cgroup_options.h"
+#include "collectors/kmsg/kmsg_options.h"
+#include "collectors/scrape/collector_registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -14,10 +18,21 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
+CollectorRegistration Fake(std::string name, bool enabled_by_default,
+                           std::string help) {
+  CollectorRegistration fake;
+  fake.name = std::move(name);
+  fake.enabled_by_default = enabled_by_default;
+  fake.help = std::move(help);
+  return fake;
+}
+
 // Two collectors, one on and one off by default, independent of the real list.
-std::vector<CollectorInfo> Known() {
-  return {{"memory", true, "node memory", nullptr},
-          {"extra", false, "off by default", nullptr}};
+const CollectorRegistry& Known() {
+  static const CollectorRegistry* const kKnown =
+      new CollectorRegistry({Fake("memory", true, "node memory"),
+                             Fake("extra", false, "off by default")});
+  return *kKnown;
 }
 
 absl::StatusOr<Flags> Parse(std::vector<std::string> args) {
@@ -28,6 +43,25 @@ std::string ErrorOf(std::vector<std::string> args) {
   absl::StatusOr<Flags> flags = Parse(std::move(args));
   EXPECT_FALSE(flags.ok());
   return flags.ok() ? "" : std::string(flags.status().message());
+}
+
+// The same against the binary's collectors, whose flags they bring.
+absl::StatusOr<Flags> ParseReal(std::vector<std::string> args) {
+  return ParseFlags(args, AllCollectors());
+}
+
+std::string ErrorOfReal(std::vector<std::string> args) {
+  absl::StatusOr<Flags> flags = ParseReal(std::move(args));
+  EXPECT_FALSE(flags.ok());
+  return flags.ok() ? "" : std::string(flags.status().message());
+}
+
+const KmsgOptions& Kmsg(const Flags& flags) {
+  return OptionsOf<KmsgOptions>(flags.collector_options, "kmsg");
+}
+
+const CgroupOptions& Cgroup(const Flags& flags) {
+  return OptionsOf<CgroupOptions>(flags.collector_options, "cgroup");
 }
 
 TEST(FlagsTest, DefaultsMatchTheDocumentedValues) {
@@ -112,78 +146,110 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
 }
 
 TEST(FlagsTest, KmsgCollectorOptions) {
-  absl::StatusOr<Flags> flags = Parse({});
+  absl::StatusOr<Flags> flags = ParseReal({});
   ASSERT_TRUE(flags.ok());
-  EXPECT_EQ(flags->kmsg.path, "/dev/kmsg");
-  EXPECT_EQ(flags->kmsg.state_file, "/var/lib/oom_exporter/kmsg.state");
-  EXPECT_EQ(flags->kmsg.max_series, 1000u);
-  EXPECT_EQ(flags->kmsg.recent_kills, 10u);
-  EXPECT_EQ(flags->kmsg.api_kills, 100u);
+  EXPECT_EQ(Kmsg(*flags).path, "/dev/kmsg");
+  EXPECT_EQ(Kmsg(*flags).state_file, "/var/lib/oom_exporter/kmsg.state");
+  EXPECT_EQ(Kmsg(*flags).max_series, 1000u);
+  EXPECT_EQ(Kmsg(*flags).recent_kills, 10u);
+  EXPECT_EQ(Kmsg(*flags).api_kills, 100u);
 
-  flags = Parse({"--collector.kmsg.path=/tmp/k",
-                 "--collector.kmsg.state-file=", "--collector.kmsg.max-series",
-                 "5", "--collector.kmsg.recent-kills=3",
-                 "--collector.kmsg.api-kills=7"});
+  flags = ParseReal(
+      {"--collector.kmsg.path=/tmp/k",
+       "--collector.kmsg.state-file=", "--collector.kmsg.max-series", "5",
+       "--collector.kmsg.recent-kills=3", "--collector.kmsg.api-kills=7"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_EQ(flags->kmsg.path, "/tmp/k");
-  EXPECT_EQ(flags->kmsg.state_file, "");
-  EXPECT_EQ(flags->kmsg.max_series, 5u);
-  EXPECT_EQ(flags->kmsg.recent_kills, 3u);
-  EXPECT_EQ(flags->kmsg.api_kills, 7u);
+  EXPECT_EQ(Kmsg(*flags).path, "/tmp/k");
+  EXPECT_EQ(Kmsg(*flags).state_file, "");
+  EXPECT_EQ(Kmsg(*flags).max_series, 5u);
+  EXPECT_EQ(Kmsg(*flags).recent_kills, 3u);
+  EXPECT_EQ(Kmsg(*flags).api_kills, 7u);
   // Collector toggles are still told apart from collector options.
-  EXPECT_THAT(flags->collectors, ElementsAre("memory"));
+  EXPECT_THAT(flags->collectors,
+              ElementsAre("memory", "kmsg", "process", "cgroup"));
 
   EXPECT_THAT(
-      ErrorOf({"--collector.kmsg.max-series=0"}),
+      ErrorOfReal({"--collector.kmsg.max-series=0"}),
       HasSubstr("--collector.kmsg.max-series: \"0\" is not a number from 1"));
   EXPECT_THAT(
-      ErrorOf({"--collector.kmsg.recent-kills=ten"}),
+      ErrorOfReal({"--collector.kmsg.recent-kills=ten"}),
       HasSubstr("--collector.kmsg.recent-kills: \"ten\" is not a number"));
-  EXPECT_THAT(ErrorOf({"--collector.kmsg.recent-kills=1001"}),
+  EXPECT_THAT(ErrorOfReal({"--collector.kmsg.recent-kills=1001"}),
               HasSubstr("from 1 to 1000"));
-  EXPECT_THAT(ErrorOf({"--collector.kmsg.bogus=1"}),
+  EXPECT_THAT(ErrorOfReal({"--collector.kmsg.bogus=1"}),
               HasSubstr("unknown flag --collector.kmsg.bogus"));
 }
 
 TEST(FlagsTest, CgroupCollectorOptions) {
-  absl::StatusOr<Flags> flags = Parse({});
+  absl::StatusOr<Flags> flags = ParseReal({});
   ASSERT_TRUE(flags.ok());
-  EXPECT_EQ(flags->cgroup.max_depth, 3u);
-  EXPECT_THAT(flags->cgroup.include, ElementsAre("*"));
-  EXPECT_THAT(flags->cgroup.exclude, IsEmpty());
-  EXPECT_FALSE(flags->cgroup.pod_containers);
-  EXPECT_EQ(flags->cgroup.retention, std::chrono::hours(1));
+  EXPECT_EQ(Cgroup(*flags).max_depth, 3u);
+  EXPECT_THAT(Cgroup(*flags).include, ElementsAre("*"));
+  EXPECT_THAT(Cgroup(*flags).exclude, IsEmpty());
+  EXPECT_FALSE(Cgroup(*flags).pod_containers);
+  EXPECT_EQ(Cgroup(*flags).retention, std::chrono::hours(1));
 
-  flags = Parse({"--collector.cgroup.max-depth=5",
-                 "--collector.cgroup.include=/kubepods*,/system.slice/*",
-                 "--collector.cgroup.exclude", "*.mount",
-                 "--collector.cgroup.retention=1h30m",
-                 "--collector.cgroup.pod-containers"});
+  flags = ParseReal({"--collector.cgroup.max-depth=5",
+                     "--collector.cgroup.include=/kubepods*,/system.slice/*",
+                     "--collector.cgroup.exclude", "*.mount",
+                     "--collector.cgroup.retention=1h30m",
+                     "--collector.cgroup.pod-containers"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_EQ(flags->cgroup.max_depth, 5u);
-  EXPECT_THAT(flags->cgroup.include,
+  EXPECT_EQ(Cgroup(*flags).max_depth, 5u);
+  EXPECT_THAT(Cgroup(*flags).include,
               ElementsAre("/kubepods*", "/system.slice/*"));
-  EXPECT_THAT(flags->cgroup.exclude, ElementsAre("*.mount"));
-  EXPECT_EQ(flags->cgroup.retention, std::chrono::minutes(90));
-  EXPECT_TRUE(flags->cgroup.pod_containers);
+  EXPECT_THAT(Cgroup(*flags).exclude, ElementsAre("*.mount"));
+  EXPECT_EQ(Cgroup(*flags).retention, std::chrono::minutes(90));
+  EXPECT_TRUE(Cgroup(*flags).pod_containers);
 
-  flags = Parse({"--collector.cgroup.pod-containers=false"});
+  flags = ParseReal({"--collector.cgroup.pod-containers=false"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_FALSE(flags->cgroup.pod_containers);
-  flags = Parse({"--no-collector.cgroup.pod-containers"});
+  EXPECT_FALSE(Cgroup(*flags).pod_containers);
+  flags = ParseReal({"--no-collector.cgroup.pod-containers"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_FALSE(flags->cgroup.pod_containers);
+  EXPECT_FALSE(Cgroup(*flags).pod_containers);
 
-  EXPECT_THAT(ErrorOf({"--collector.cgroup.retention=soon"}),
+  EXPECT_THAT(ErrorOfReal({"--collector.cgroup.retention=soon"}),
               HasSubstr("--collector.cgroup.retention: \"soon\" is not a "
                         "duration"));
-  EXPECT_THAT(ErrorOf({"--collector.cgroup.pod-containers=maybe"}),
+  EXPECT_THAT(ErrorOfReal({"--collector.cgroup.pod-containers=maybe"}),
               HasSubstr("\"maybe\" is not true or false"));
-  EXPECT_THAT(ErrorOf({"--no-collector.cgroup.pod-containers=true"}),
+  EXPECT_THAT(ErrorOfReal({"--no-collector.cgroup.pod-containers=true"}),
               HasSubstr("takes no value"));
-  EXPECT_THAT(ErrorOf({"--collector.cgroup.pod-containers",
-                       "--no-collector.cgroup.pod-containers"}),
+  EXPECT_THAT(ErrorOfReal({"--collector.cgroup.pod-containers",
+                           "--no-collector.cgroup.pod-containers"}),
               HasSubstr("given more than once"));
+}
+
+// A collector's VALUE flags are checked once the whole command line is
+// read: --help wins over a bad one, a bad count or an unknown flag comes
+// first, and the program's own checks come after.
+TEST(FlagsTest, CollectorValuesAreCheckedAfterTheCommandLine) {
+  absl::StatusOr<Flags> flags =
+      ParseReal({"--collector.cgroup.retention=soon", "--help"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_TRUE(flags->help);
+  EXPECT_THAT(ErrorOfReal({"--collector.cgroup.retention=soon", "--bogus"}),
+              HasSubstr("unknown flag --bogus"));
+  EXPECT_THAT(ErrorOfReal({"--collector.cgroup.retention=soon",
+                           "--collector.kmsg.max-series=0"}),
+              HasSubstr("--collector.kmsg.max-series"));
+  EXPECT_THAT(ErrorOfReal({"--web.request-timeout=1ms",
+                           "--collector.cgroup.retention=soon"}),
+              HasSubstr("--collector.cgroup.retention"));
+  // A count is checked at once, even with --help.
+  EXPECT_THAT(ErrorOfReal({"--help", "--collector.kmsg.max-series=0"}),
+              HasSubstr("--collector.kmsg.max-series"));
+}
+
+// Flags of a collector that is not known are unknown flags; an unknown
+// collector's toggle names the known ones.
+TEST(FlagsTest, FlagsComeFromTheKnownCollectors) {
+  EXPECT_THAT(ErrorOf({"--collector.kmsg.path=/x"}),
+              HasSubstr("unknown flag --collector.kmsg.path"));
+  EXPECT_THAT(ErrorOf({"--no-collector.kmsg.path"}),
+              HasSubstr("--no-collector.kmsg.path: no collector named "
+                        "\"kmsg.path\" (known: memory, extra)"));
 }
 
 TEST(FlagsTest, TelemetryPathMustBeUsable) {

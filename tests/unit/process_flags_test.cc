@@ -5,7 +5,8 @@
 #include <vector>
 
 #include "collectors/all_collectors.h"
-#include "collectors/scrape/collector.h"
+#include "collectors/process/process_options.h"
+#include "collectors/scrape/collector_registry.h"
 #include "exporter/cli/flags.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,8 +20,10 @@ using ::testing::HasSubstr;
 TEST(ProcessFlags, DefaultsAndValues) {
   absl::StatusOr<Flags> defaults = ParseFlags({}, AllCollectors());
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->process.top_k, 10u);
-  EXPECT_TRUE(defaults->process.include.empty());
+  const ProcessOptions& process =
+      OptionsOf<ProcessOptions>(defaults->collector_options, "process");
+  EXPECT_EQ(process.top_k, 10u);
+  EXPECT_TRUE(process.include.empty());
   EXPECT_THAT(defaults->collectors, ::testing::Contains("process"));
 
   absl::StatusOr<Flags> flags =
@@ -28,9 +31,10 @@ TEST(ProcessFlags, DefaultsAndValues) {
                   "--collector.process.include=postgres,java*,,web (worker)*"},
                  AllCollectors());
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_EQ(flags->process.top_k, 25u);
-  EXPECT_THAT(flags->process.include,
-              ElementsAre("postgres", "java*", "web (worker)*"));
+  const ProcessOptions& given =
+      OptionsOf<ProcessOptions>(flags->collector_options, "process");
+  EXPECT_EQ(given.top_k, 25u);
+  EXPECT_THAT(given.include, ElementsAre("postgres", "java*", "web (worker)*"));
 
   absl::StatusOr<Flags> off =
       ParseFlags({"--no-collector.process"}, AllCollectors());

@@ -160,16 +160,16 @@ TEST_F(ScrapeRegistryTest, StatusesBeforeAndAfterTheFirstScrape) {
 }
 
 TEST(BuildScrapeRegistryTest, BuildsTheNamedCollectors) {
-  CollectorConfig config;
-  config.roots.procfs = std::string(OOM_SOURCE_DIR) + "/tests/fixtures/proc";
+  FsRoots roots;
+  roots.procfs = std::string(OOM_SOURCE_DIR) + "/tests/fixtures/proc";
   std::shared_ptr<ScrapeRegistry> registry =
-      BuildScrapeRegistry({"memory"}, config);
+      BuildScrapeRegistry({"memory"}, roots);
   auto families = registry->Collect();
   EXPECT_EQ(
       Find(families, "oom_scrape_collector_success", {{"collector", "memory"}}),
       1);
   EXPECT_EQ(Find(families, "oom_kernel_kills_total", {}), 1);
-  EXPECT_THAT(BuildScrapeRegistry({}, config)->Statuses(), SizeIs(0));
+  EXPECT_THAT(BuildScrapeRegistry({}, roots)->Statuses(), SizeIs(0));
 }
 
 // Counts its runs; blocks until released so that callers pile up.
