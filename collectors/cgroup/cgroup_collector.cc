@@ -202,6 +202,12 @@ void CgroupCollector::Follow(const MemoryHierarchy& hierarchy) {
   }
 }
 
+void CgroupCollector::Start() {
+  absl::StatusOr<MemoryHierarchy> hierarchy = DiscoverMemoryHierarchy(roots_);
+  // No hierarchy (yet): Collect says why, and follows it once there is one.
+  if (hierarchy.ok()) Follow(*hierarchy);
+}
+
 absl::Status CgroupCollector::Collect(MetricSink& sink) {
   exported_ = 0;
   exported_paths_.clear();

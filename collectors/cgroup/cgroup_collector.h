@@ -48,9 +48,16 @@ namespace oom {
 
 class CgroupCollector : public Collector {
  public:
+  // Touches nothing until Start (or the first Collect).
   CgroupCollector(FsRoots roots, CgroupOptions options);
   ~CgroupCollector() override;
 
+  // Finds the memory hierarchy and starts following it (the watcher, which
+  // records every tracked cgroup before it returns), so that a cgroup
+  // OOM-killed and removed before the first scrape keeps its kill, and, as
+  // root, v1 OOM eventfds can be registered (cgroup.event_control). Without
+  // Start, the first Collect does this.
+  void Start() override;
   absl::Status Collect(MetricSink& sink) override;
 
   // Why a cgroup (or one of its files) was skipped; indexes skipped_.

@@ -211,7 +211,12 @@ void AddMemoryHistograms(const std::map<std::string, MemoryHistogram>& memory,
 }  // namespace
 
 KmsgCollector::KmsgCollector(FsRoots roots, KmsgOptions options)
-    : roots_(std::move(roots)), options_(std::move(options)) {
+    : roots_(std::move(roots)),
+      options_(std::move(options)),
+      state_file_given_(options_.state_file) {}
+
+void KmsgCollector::Start() {
+  open_status_ = absl::OkStatus();
   const std::string boot_id = ReadBootId(roots_);
   if (!options_.state_file.empty() && !LockStateFile())
     options_.state_file.clear();
@@ -277,6 +282,17 @@ KmsgCollector::~KmsgCollector() {
     SaveState();
   }
   if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void KmsgCollector::AfterUserSwitch(const std::string& user) {
+  std::string problem =
+      state_file_given_.empty() ? "" : ReplaceFileProblem(state_file_given_);
+  if (problem.empty()) return;
+  Log(LogLevel::kWarn,
+      "the kmsg state file cannot be saved as the --run-as-user user; after "
+      "a restart, kills since this start are counted again from the kernel "
+      "ring",
+      {{"user", user}, {"file", state_file_given_}, {"err", problem}});
 }
 
 bool KmsgCollector::LockStateFile() {

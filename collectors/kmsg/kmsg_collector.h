@@ -36,12 +36,18 @@ namespace oom {
 
 class KmsgCollector : public Collector {
  public:
-  // Opens the log, loads the state file, replays the ring (before returning,
-  // so the first scrape is complete) and starts following the log.
+  // Touches nothing until Start.
   KmsgCollector(FsRoots roots, KmsgOptions options);
   // Stops the thread and saves the state.
   ~KmsgCollector() override;
 
+  // Locks and loads the state file, opens the log, replays the ring (before
+  // returning, so the first scrape is complete) and starts following the
+  // log. Collect fails, saying why, when the log cannot be opened, and
+  // before Start.
+  void Start() override;
+  // Warns when `user` cannot save the state file.
+  void AfterUserSwitch(const std::string& user) override;
   absl::Status Collect(MetricSink& sink) override;
   std::vector<HttpRoute> Routes() override;
 
@@ -83,8 +89,11 @@ class KmsgCollector : public Collector {
 
   const FsRoots roots_;
   KmsgOptions options_;  // state_file is cleared when it cannot be used
+  const std::string state_file_given_;  // as the options gave it
   int lock_fd_ = -1;
-  absl::Status open_status_;  // why the log cannot be read, if it cannot
+  // Why the log cannot be read, if it cannot.
+  absl::Status open_status_ =
+      absl::FailedPreconditionError("the kmsg collector was not started");
   std::unique_ptr<KmsgReader> reader_;
   std::thread thread_;
   // Records up to this sequence were counted by an earlier run (same boot).

@@ -25,6 +25,20 @@ class Collector {
  public:
   virtual ~Collector() = default;
 
+  // Does what needs the privileges the exporter starts with (root, before
+  // --run-as-user gives them up): opening devices, locking files, starting
+  // to follow the kernel, so that nothing that happens from now on is missed
+  // by the first scrape. Called once, after construction (which touches
+  // nothing) and before the first Collect. A collector that cannot start
+  // says why from Collect, as it would for data it cannot read. Does
+  // nothing by default.
+  virtual void Start() {}
+
+  // Called once the exporter has switched to the unprivileged `user`
+  // (--run-as-user), after Start and before serving: the collector logs
+  // what it will not be able to do as that user. Does nothing by default.
+  virtual void AfterUserSwitch(const std::string& user) { (void)user; }
+
   // Endpoints this collector serves besides the metrics; none by default.
   virtual std::vector<HttpRoute> Routes() { return {}; }
 

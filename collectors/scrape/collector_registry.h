@@ -118,7 +118,8 @@ class CollectorRegistry {
 
   // A new ScrapeRegistry with the collectors `names` (in that order), made
   // with `roots` and their entry of `options` (their defaults without one).
-  // Unknown names are a programming error and are skipped.
+  // Unknown names are a programming error and are skipped. The collectors
+  // are not started (ScrapeRegistry::Start).
   std::shared_ptr<ScrapeRegistry> Build(
       const std::vector<std::string>& names, const FsRoots& roots,
       const CollectorOptionsMap& options) const;

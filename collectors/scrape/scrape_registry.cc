@@ -38,6 +38,16 @@ void ScrapeRegistry::Add(std::string name,
   entries_.push_back(std::move(entry));
 }
 
+void ScrapeRegistry::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Entry& entry : entries_) entry.collector->Start();
+}
+
+void ScrapeRegistry::AfterUserSwitch(const std::string& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Entry& entry : entries_) entry.collector->AfterUserSwitch(user);
+}
+
 namespace {
 
 // The scrape this thread is serving: its registry and how many runs had

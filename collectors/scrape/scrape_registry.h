@@ -41,6 +41,15 @@ class ScrapeRegistry : public prometheus::Collectable {
   // Adds a collector under `name`. Call before the first scrape.
   void Add(std::string name, std::unique_ptr<Collector> collector);
 
+  // Starts every collector (Collector::Start), in the order they were added.
+  // Call once, after the Adds, before the first scrape and before the
+  // exporter gives up the privileges it started with.
+  void Start();
+
+  // Tells every collector that the exporter now runs as `user`
+  // (Collector::AfterUserSwitch).
+  void AfterUserSwitch(const std::string& user);
+
   // Runs every collector once, or shares a run: calls that come while a
   // run is in flight wait for it and all return its result, so N
   // simultaneous scrapes cost one. Collectors are called from one thread at

@@ -141,6 +141,17 @@ TEST_F(CgroupLiveTest, AKillInACgroupRemovedBetweenScrapesIsCounted) {
   EXPECT_GT(FindValue(after, "oom_cgroup_watched", {}).value_or(0), 0);
 }
 
+// What main does: Start, then serve. A kill in a cgroup removed before the
+// first scrape is counted by it (the watcher followed the tree from Start).
+TEST_F(CgroupLiveTest, AfterStartAKillBeforeTheFirstScrapeIsCounted) {
+  CgroupCollector collector(FsRoots(), Options(true, std::chrono::hours(1)));
+  collector.Start();
+  Counted counted = KillAndRemoveUntilCounted(collector, "before_first");
+  ASSERT_FALSE(counted.child.empty());
+  EXPECT_EQ(Kills(counted.samples, counted.child), 1);
+  EXPECT_EQ(Kills(counted.samples, parent_->path()), 1);
+}
+
 TEST_F(CgroupLiveTest, WithoutTheWatcherTheKillIsLost) {
   CgroupCollector collector(FsRoots(), Options(false, std::chrono::hours(1)));
   Scrape(collector);

@@ -59,7 +59,9 @@ class KmsgLiveTest : public ::testing::Test {
   std::unique_ptr<KmsgCollector> Start() {
     KmsgOptions options;
     options.state_file = tree_.root() + "/kmsg.state";
-    return std::make_unique<KmsgCollector>(FsRoots(), options);
+    auto collector = std::make_unique<KmsgCollector>(FsRoots(), options);
+    collector->Start();
+    return collector;
   }
 
   // Kills one process named `comm` in a fresh 32 MiB memory cgroup; returns

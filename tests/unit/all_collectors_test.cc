@@ -86,5 +86,15 @@ TEST(AllCollectorsTest, EveryRegistrationIsWhole) {
   }
 }
 
+// Made with their defaults, the collectors touch nothing before Start.
+TEST(AllCollectorsTest, BuildsEveryCollector) {
+  FsRoots roots;
+  roots.procfs = std::string(OOM_SOURCE_DIR) + "/tests/fixtures/proc";
+  roots.sysfs = std::string(OOM_SOURCE_DIR) + "/tests/fixtures/sys";
+  std::shared_ptr<ScrapeRegistry> registry =
+      BuildScrapeRegistry(Names(AllCollectors()), roots);
+  EXPECT_EQ(registry->Statuses().size(), AllCollectors().collectors().size());
+}
+
 }  // namespace
 }  // namespace oom

@@ -344,6 +344,32 @@ TEST(CgroupCollectorTest, RemovedCgroupsAreRetainedThenFolded) {
   }
 }
 
+// Start follows the tree at once (the watcher records every cgroup before
+// Start returns): a cgroup removed between Start and the first scrape keeps
+// its kill. Without Start, the first scrape never knew it.
+TEST(CgroupCollectorTest, StartFollowsTheTreeBeforeTheFirstScrape) {
+  for (bool start : {true, false}) {
+    TempTree tree;
+    tree.CopyFixture("cgroup-v2", "");
+    FsRoots roots;
+    roots.procfs = tree.root() + "/proc";
+    roots.sysfs = tree.root() + "/sys";
+    CgroupOptions options = Everything();
+    options.watch = true;
+    CgroupCollector collector(roots, options);
+    if (start) collector.Start();
+    std::filesystem::remove_all(tree.root() + "/sys/fs/cgroup" + kContainerV2);
+    MetricSink sink;
+    ASSERT_TRUE(collector.Collect(sink).ok());
+    std::vector<Sample> s = Flatten(sink.TakeFamilies());
+    EXPECT_EQ(Value(s, "oom_cgroup_memory_events_total",
+                    {{"cgroup", kContainerV2}, {"event", "oom_kill"}}),
+              start ? std::optional<double>(2) : std::nullopt)
+        << start;
+    EXPECT_EQ(Value(s, "oom_cgroup_retained", {}), start ? 1 : 0) << start;
+  }
+}
+
 // The defaults keep a 110-pod Kubernetes node (cgroup v2, systemd driver,
 // containerd, no swap) under about 1,500 series from this collector; the
 // arithmetic is in docs/cgroup-collector.md. The node is generated here in

@@ -104,7 +104,9 @@ class KmsgCollectorTest : public ::testing::Test {
     }
     FsRoots roots;
     roots.procfs = tree_.root() + "/proc";
-    return std::make_unique<KmsgCollector>(roots, options);
+    auto collector = std::make_unique<KmsgCollector>(roots, options);
+    collector->Start();
+    return collector;
   }
 
   void Append(const std::string& text) {
@@ -466,11 +468,58 @@ TEST_F(KmsgCollectorTest, AnUnreadableLogFailsOnlyThisCollector) {
   roots.procfs = tree_.root() + "/proc";
   options.path = tree_.root() + "/no_such_kmsg";
   KmsgCollector collector(roots, options);
+  collector.Start();
   absl::Status status;
   std::vector<Sample> s = Collect(collector, &status);
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()), HasSubstr("no_such_kmsg"));
   EXPECT_TRUE(s.empty());
+}
+
+TEST_F(KmsgCollectorTest, TouchesNothingBeforeStart) {
+  KmsgOptions options;
+  options.path = tree_.root() + "/kmsg";
+  options.state_file = tree_.root() + "/state/kmsg.state";
+  FsRoots roots;
+  roots.procfs = tree_.root() + "/proc";
+  KmsgCollector collector(roots, options);
+  struct stat st;
+  EXPECT_NE(::stat((tree_.root() + "/state").c_str(), &st), 0)
+      << "the state file's directory was made before Start";
+  absl::Status status;
+  EXPECT_TRUE(Collect(collector, &status).empty());
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+
+  collector.Start();
+  EXPECT_EQ(::stat((tree_.root() + "/state/kmsg.state.lock").c_str(), &st), 0);
+  std::vector<Sample> samples = Collect(collector, &status);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(Value(samples, "oom_kills_total", Kill("/corpus_a")), 1);
+}
+
+TEST_F(KmsgCollectorTest, AfterUserSwitchWarnsWhenTheStateFileCannotBeSaved) {
+  // Given, but in a directory that cannot be made (its parent is missing
+  // too): as the user (here: as anyone), it cannot be saved.
+  KmsgOptions options;
+  options.state_file = tree_.root() + "/missing/state/kmsg.state";
+  auto collector = Start(options);
+  collector->AfterUserSwitch("nobody");
+  std::string want = absl::StrCat(
+      "level=warn msg=\"the kmsg state file cannot be saved as the "
+      "--run-as-user user; after a restart, kills since this start are "
+      "counted again from the kernel ring\" user=nobody file=",
+      options.state_file, " err=\"", tree_.root(),
+      "/missing/state is not writable: No such file or directory\"");
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr(want)));
+
+  // A state file that can be saved, or none: no warning.
+  log_.clear();
+  collector = Start();
+  collector->AfterUserSwitch("nobody");
+  options.state_file = "";
+  auto without = Start(options);
+  without->AfterUserSwitch("nobody");
+  EXPECT_THAT(log_, Not(::testing::Contains(HasSubstr("cannot be saved"))));
 }
 
 }  // namespace

@@ -159,6 +159,40 @@ TEST_F(ScrapeRegistryTest, StatusesBeforeAndAfterTheFirstScrape) {
   EXPECT_EQ(after[0].error, "");
 }
 
+// Records the calls of the steps around the scrapes.
+class StepsCollector : public Collector {
+ public:
+  StepsCollector(std::string name, std::vector<std::string>* calls)
+      : name_(std::move(name)), calls_(calls) {}
+  void Start() override { calls_->push_back(name_ + ".Start"); }
+  void AfterUserSwitch(const std::string& user) override {
+    calls_->push_back(name_ + ".AfterUserSwitch(" + user + ")");
+  }
+  absl::Status Collect(MetricSink&) override {
+    calls_->push_back(name_ + ".Collect");
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string>* calls_;
+};
+
+TEST(ScrapeRegistryStepsTest, StartsAndTellsEveryCollectorInOrder) {
+  std::vector<std::string> calls;
+  ScrapeRegistry registry;
+  registry.Add("a", std::make_unique<StepsCollector>("a", &calls));
+  registry.Add("b", std::make_unique<StepsCollector>("b", &calls));
+  registry.Start();
+  EXPECT_EQ(registry.runs(), 0u) << "Start is not a scrape";
+  registry.AfterUserSwitch("nobody");
+  registry.Collect();
+  EXPECT_THAT(calls, ::testing::ElementsAre("a.Start", "b.Start",
+                                            "a.AfterUserSwitch(nobody)",
+                                            "b.AfterUserSwitch(nobody)",
+                                            "a.Collect", "b.Collect"));
+}
+
 TEST(BuildScrapeRegistryTest, BuildsTheNamedCollectors) {
   FsRoots roots;
   roots.procfs = std::string(OOM_SOURCE_DIR) + "/tests/fixtures/proc";
