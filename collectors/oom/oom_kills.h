@@ -2,15 +2,15 @@
 #define OOM_EXPORTER_COLLECTORS_OOM_OOM_KILLS_H_
 
 // Turns a stream of kernel log lines into OOM kills, each counted exactly
-// once, by these rules (shared/docs/kernel-oom-reference.md, section 5):
+// once, by these rules (docs/kernel-formats.md#counting-rules):
 //  - a kill is counted from its "Killed process" line;
 //  - an "oom-kill:" summary, or an "oom_reaper: reaped process" line, counts
 //    only when no kill line for that pid comes with it;
 //  - an "invoked oom-killer" header is never a kill, and kills without a
 //    header (the kernel rate-limits headers, not kill lines) are counted;
-//  - a memory.oom.group kill counts every member once: the kernel kills its
-//    chosen victim a second time as a member of the group, printing a second
-//    kill line (and counting it again in /proc/vmstat and memory.events
+//  - a memory.oom.group kill counts every member once: the kernel may kill
+//    its chosen victim a second time as a member of the group, printing a
+//    second kill line (and counting it again in /proc/vmstat and memory.events
 //    oom_kill); such repeats are counted apart, in repeated_kills().
 // Context printed before the kill line (the summary, the old selection line,
 // "Task in X killed as a result of limit of Y") is merged into the kill.

@@ -21,7 +21,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 // ---------------------------------------------------------------------------
-// Lines in the kernel's formats (shared/docs/kernel-oom-reference.md), with
+// Lines in the kernel's formats (docs/kernel-formats.md), with
 // the values of real logs in tests/fixtures/kmsg/corpus.
 
 constexpr std::string_view kHeader =

@@ -13,7 +13,7 @@ namespace {
 // Lines below come from tests/fixtures/kmsg/corpus/<file>.log (named above
 // each one, transport prefix removed: ParseOomMessage sees the message text)
 // or, where the corpus has no sample, are built from the format strings in
-// shared/docs/kernel-oom-reference.md ("format of <kernel>").
+// docs/kernel-formats.md#oom-killer-lines.
 
 std::string KindName(OomMessageKind kind) {
   switch (kind) {

@@ -31,8 +31,8 @@ struct CgroupIdentity {
 // beginning with "/", without a trailing "/" (the root is "/").
 std::string NormalizeCgroupPath(std::string_view path);
 
-// Reads the workload out of a normalized path. Layouts (kernel reference,
-// pitfall 12):
+// Reads the workload out of a normalized path. Layouts
+// (docs/kernel-formats.md#comm-and-cgroup-paths):
 //   /kubepods/burstable/pod<uid>/<id>                          cgroupfs driver
 //   /kubepods/pod<uid>/<id>                                    (guaranteed)
 //   /kubepods.slice/kubepods-besteffort.slice/

@@ -3,7 +3,7 @@
 
 // Follows /dev/kmsg without busy-waiting: non-blocking reads until EAGAIN,
 // then poll() on the device and on an eventfd that Stop() signals.
-// Semantics (Documentation/ABI/testing/dev-kmsg, and the kernel reference):
+// Semantics (docs/kernel-formats.md#reading-kmsg):
 // one record per read(); opening starts at the oldest record still in the
 // ring; EPIPE means records were overwritten under us, and the next read
 // returns the oldest one left (counted here, never fatal; the sequence gap

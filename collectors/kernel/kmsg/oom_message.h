@@ -4,8 +4,8 @@
 // Classifies one kernel message (the text of a LogLine) as one of the lines
 // the OOM killer prints, of every kernel from 3.10 to 6.x, and extracts its
 // fields. Pure: no state, no allocation; string_views point into the text.
-// The formats are listed, by kernel version, in
-// shared/docs/kernel-oom-reference.md.
+// The formats, by kernel version, each with a real sample:
+// docs/kernel-formats.md#oom-killer-lines.
 
 #include <cstdint>
 #include <optional>

@@ -9,7 +9,8 @@
 
 namespace oom {
 
-// One line of /proc/<pid>/mountinfo (Documentation/filesystems/proc.rst).
+// One line of /proc/<pid>/mountinfo
+// (docs/kernel-formats.md#finding-the-hierarchy).
 struct Mount {
   std::string root;         // the mounted directory inside its filesystem
   std::string mount_point;  // where it is mounted (octal escapes undone)

@@ -2,8 +2,8 @@
 #define OOM_EXPORTER_COLLECTORS_KERNEL_PROCFS_PROC_PID_H_
 
 // Pure parsers of the /proc/<pid> files the process collector reads, and the
-// kernel's OOM arithmetic (mm/oom_kill.c oom_badness, fs/proc/base.c
-// proc_oom_score) as functions of what those files show. Samples are from
+// kernel's OOM arithmetic (docs/kernel-formats.md#the-oom-score) as functions
+// of what those files show. Samples are from
 // Linux 6.18 on x86-64 (this project's CI machine).
 
 #include <cstdint>
@@ -16,7 +16,8 @@
 
 namespace oom {
 
-// PF_KTHREAD in include/linux/sched.h (the same bit since 2.6.27).
+// The kernel's PF_KTHREAD flag in the stat flags field, the same bit since
+// 2.6.27 (docs/kernel-formats.md#kernel-threads).
 inline constexpr uint64_t kPfKthread = 0x00200000;
 
 // The fields of /proc/<pid>/stat the collector uses (proc(5) numbering).
@@ -105,7 +106,7 @@ absl::StatusOr<std::string> ParseProcCgroup(std::string_view text);
 // oom_score_adj of a task the OOM killer never chooses.
 inline constexpr int64_t kOomScoreAdjMin = -1000;
 
-// The kernel's badness of a killable task (mm/oom_kill.c oom_badness, 4.15+;
+// The kernel's badness of a killable task (oom_badness, 4.15+;
 // 3.10-4.14 count page-table pages the same way through nr_ptes/nr_pmds):
 //   rss + swap entries + page-table bytes / PAGE_SIZE
 //   + oom_score_adj * (totalpages / 1000)
@@ -116,7 +117,7 @@ int64_t OomBadness(uint64_t rss_pages, uint64_t swap_pages,
                    uint64_t totalpages, uint64_t page_size);
 
 // What /proc/<pid>/oom_score prints for a killable task of `badness`:
-// 5.9+ (fs/proc/base.c):  (1000 + badness * 1000 / totalpages) * 2 / 3
+// 5.9+:                   (1000 + badness * 1000 / totalpages) * 2 / 3
 // before 5.9:             max(badness, 1) * 1000 / totalpages
 // (both with C's truncating division; negative results print as 0).
 int64_t OomScoreSince59(int64_t badness, uint64_t totalpages);
