@@ -14,6 +14,8 @@
 
 namespace oom {
 
+class ScrapeContext;  // collectors/scrape/scrape_context.h
+
 // An extra HTTP endpoint a collector serves, e.g. /api/v1/kills.
 struct HttpRoute {
   std::string path;
@@ -48,6 +50,17 @@ class Collector {
   // error: the collector exports no series for it and returns OK.
   // Called from one thread at a time.
   virtual absl::Status Collect(MetricSink& sink) = 0;
+
+  // Collect as one of the collectors of a scrape: `scrape` holds what they
+  // share (meminfo, the memory hierarchy), read once for all of them. The
+  // ScrapeRegistry calls this. By default the context is not used; a
+  // collector that uses it makes its Collect(sink) run this with a context
+  // of its own.
+  virtual absl::Status CollectInScrape(MetricSink& sink,
+                                       ScrapeContext& scrape) {
+    static_cast<void>(scrape);
+    return Collect(sink);
+  }
 };
 
 }  // namespace oom

@@ -8,6 +8,7 @@
 #include "collectors/base/log.h"
 #include "collectors/base/string_view.h"
 #include "collectors/base/version.h"
+#include "collectors/scrape/scrape_context.h"
 
 namespace oom {
 namespace {
@@ -102,12 +103,13 @@ std::vector<prometheus::MetricFamily> ScrapeRegistry::CollectNow() const {
   std::lock_guard<std::mutex> lock(mu_);
   MetricSink sink;
   MetricSink self;
+  ScrapeContext scrape;  // shared by this run's collectors
   for (Entry& entry : entries_) {
     absl::Time start = absl::Now();
     absl::Status status;
     MetricSink own;
     try {
-      status = entry.collector->Collect(own);
+      status = entry.collector->CollectInScrape(own, scrape);
     } catch (const std::exception& e) {
       status = absl::InternalError(absl::StrCat("exception: ", e.what()));
       own = MetricSink();  // Half-written samples are not trusted.

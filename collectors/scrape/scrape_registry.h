@@ -50,10 +50,10 @@ class ScrapeRegistry : public prometheus::Collectable {
   // (Collector::AfterUserSwitch).
   void AfterUserSwitch(const std::string& user);
 
-  // Runs every collector once, or shares a run: calls that come while a
-  // run is in flight wait for it and all return its result, so N
-  // simultaneous scrapes cost one. Collectors are called from one thread at
-  // a time. Thread-safe.
+  // Runs every collector once (CollectInScrape, with one ScrapeContext for
+  // the run), or shares a run: calls that come while a run is in flight wait
+  // for it and all return its result, so N simultaneous scrapes cost one.
+  // Collectors are called from one thread at a time. Thread-safe.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
   // Says that a scrape arrived, on the thread that will call Collect for it

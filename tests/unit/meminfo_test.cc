@@ -15,6 +15,7 @@ namespace oom {
 namespace {
 
 using ::oom::testing::ReadSourceFile;
+using ::oom::testing::TempTree;
 
 constexpr uint64_t kKiB = 1024;
 
@@ -340,6 +341,34 @@ TEST(ParseMeminfoTest, ALaterDuplicateKeyWins) {
   Meminfo info = ParseOk("MemTotal: 1 kB\nMemTotal: 2 kB\n");
   EXPECT_EQ(info.malformed_lines, 0);
   EXPECT_EQ(info.Get("MemTotal"), 2 * kKiB);
+}
+
+TEST(ReadMeminfoTest, ReadsAndParsesTheFileUnderProcfs) {
+  TempTree tree;
+  tree.WriteFile("proc/meminfo", "MemTotal: 2 kB\nbad\n");
+  FsRoots roots;
+  roots.procfs = tree.root() + "/proc";
+  absl::StatusOr<Meminfo> info = ReadMeminfo(roots);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->Get("MemTotal"), 2 * kKiB);
+  EXPECT_EQ(info->malformed_lines, 1);
+}
+
+TEST(ReadMeminfoTest, ErrorsNameTheFile) {
+  TempTree tree;
+  FsRoots roots;
+  roots.procfs = tree.root() + "/proc";
+  const std::string path = roots.Proc("meminfo");
+  absl::StatusOr<Meminfo> missing = ReadMeminfo(roots);
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
+  EXPECT_THAT(std::string(missing.status().message()),
+              ::testing::HasSubstr(path));
+
+  tree.WriteFile("proc/meminfo", "garbage\n");
+  absl::StatusOr<Meminfo> garbled = ReadMeminfo(roots);
+  EXPECT_TRUE(absl::IsInvalidArgument(garbled.status())) << garbled.status();
+  EXPECT_EQ(garbled.status().message(),
+            path + ": no \"Key: value\" line in meminfo");
 }
 
 }  // namespace

@@ -9,12 +9,15 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "collectors/all_collectors.h"
 #include "collectors/base/log.h"
 #include "collectors/base/version.h"
+#include "collectors/scrape/scrape_context.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/samples.h"
+#include "tests/support/temp_tree.h"
 
 namespace oom {
 namespace {
@@ -282,6 +285,57 @@ TEST(ScrapeRegistrySingleFlightTest, AMarkedScrapeTakesARunThatEndedAfterIt) {
   // So does an unmarked call.
   registry.Collect();
   EXPECT_EQ(runs.load(), 3);
+}
+
+// Adds test_value{from=NAME} = MemTotal as the scrape's context has it, then
+// (`rewrite`) changes meminfo, as the node might in the middle of a scrape.
+class MeminfoCollector : public Collector {
+ public:
+  MeminfoCollector(std::string name, ::oom::testing::TempTree* tree,
+                   bool rewrite)
+      : name_(std::move(name)), tree_(tree), rewrite_(rewrite) {}
+  absl::Status Collect(MetricSink& sink) override {
+    ScrapeContext scrape;
+    return CollectInScrape(sink, scrape);
+  }
+  absl::Status CollectInScrape(MetricSink& sink,
+                               ScrapeContext& scrape) override {
+    FsRoots roots;
+    roots.procfs = tree_->root();
+    const absl::StatusOr<Meminfo>& meminfo = scrape.MeminfoOf(roots);
+    if (!meminfo.ok()) return meminfo.status();
+    sink.Add(kValue, static_cast<double>(*meminfo->Get("MemTotal")),
+             {{"from", name_}});
+    if (rewrite_) {
+      tree_->WriteFile("meminfo",
+                       absl::StrCat("MemTotal: ", ++written_, " kB\n"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string name_;
+  ::oom::testing::TempTree* tree_;
+  bool rewrite_;
+  int written_ = 1;
+};
+
+TEST(ScrapeRegistryContextTest, TheCollectorsOfOneRunShareOneContext) {
+  ::oom::testing::TempTree tree;
+  tree.WriteFile("meminfo", "MemTotal: 1 kB\n");
+  ScrapeRegistry registry;
+  registry.Add("first", std::make_unique<MeminfoCollector>("first", &tree,
+                                                           /*rewrite=*/true));
+  registry.Add("second", std::make_unique<MeminfoCollector>("second", &tree,
+                                                            /*rewrite=*/false));
+  auto families = registry.Collect();
+  // The second collector sees what the first one read, not the new file.
+  EXPECT_EQ(Find(families, "test_value", {{"from", "first"}}), 1024);
+  EXPECT_EQ(Find(families, "test_value", {{"from", "second"}}), 1024);
+  // The next run has a context of its own, which reads the file again.
+  families = registry.Collect();
+  EXPECT_EQ(Find(families, "test_value", {{"from", "first"}}), 2048);
+  EXPECT_EQ(Find(families, "test_value", {{"from", "second"}}), 2048);
 }
 
 }  // namespace

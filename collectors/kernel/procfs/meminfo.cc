@@ -3,6 +3,8 @@
 #include <limits>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "collectors/base/status_macros.h"
 #include "collectors/base/string_view.h"
 #include "collectors/base/text.h"
 
@@ -40,6 +42,17 @@ absl::StatusOr<Meminfo> ParseMeminfo(std::string_view text) {
     return absl::InvalidArgumentError("no \"Key: value\" line in meminfo");
   }
   return info;
+}
+
+absl::StatusOr<Meminfo> ReadMeminfo(const FsRoots& roots) {
+  std::string path = roots.Proc("meminfo");
+  OOM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  absl::StatusOr<Meminfo> meminfo = ParseMeminfo(text);
+  if (!meminfo.ok()) {
+    return absl::Status(meminfo.status().code(),
+                        absl::StrCat(path, ": ", meminfo.status().message()));
+  }
+  return meminfo;
 }
 
 }  // namespace oom

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "collectors/base/fs.h"
 
 namespace oom {
 
@@ -33,6 +34,10 @@ struct Meminfo {
 //   Committed_AS:      49344 kB
 //   HugePages_Total:       0
 absl::StatusOr<Meminfo> ParseMeminfo(std::string_view text);
+
+// Reads <roots.procfs>/meminfo and parses it. Errors: ReadFile's (which name
+// the file), or the parser's with the file's path in front.
+absl::StatusOr<Meminfo> ReadMeminfo(const FsRoots& roots);
 
 }  // namespace oom
 
