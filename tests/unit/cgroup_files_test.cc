@@ -1,6 +1,8 @@
 #include "collectors/kernel/cgroupfs/cgroup_files.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/support/temp_tree.h"
@@ -68,6 +70,20 @@ TEST(CgroupFilesTest, ReadsV1AndV2Events) {
 
   EXPECT_TRUE(
       absl::IsNotFound(CgroupDir::Open(tree.root() + "/gone").status()));
+}
+
+TEST(CgroupFilesTest, Procs) {
+  std::vector<int32_t> pids = {7};
+  ParseCgroupProcs("20097\n20104\n", &pids);
+  EXPECT_EQ(pids, (std::vector<int32_t>{7, 20097, 20104}));
+  pids.clear();
+  // 0: a process outside the reader's pid namespace; garbage and pids beyond
+  // int32 are skipped; the last line may lack its newline.
+  ParseCgroupProcs("0\n x \n2147483648\n 12 \n2147483647", &pids);
+  EXPECT_EQ(pids, (std::vector<int32_t>{0, 12, 2147483647}));
+  pids.clear();
+  ParseCgroupProcs("", &pids);
+  EXPECT_TRUE(pids.empty());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "absl/status/status.h"
@@ -35,6 +36,16 @@ absl::StatusOr<std::optional<uint64_t>> ParseCgroupLimit(
   OOM_ASSIGN_OR_RETURN(uint64_t bytes, ParseCgroupBytes(text));
   if (bytes >= kUnlimited) return std::optional<uint64_t>();
   return std::optional<uint64_t>(bytes);
+}
+
+void ParseCgroupProcs(std::string_view text, std::vector<int32_t>* pids) {
+  ForEachLine(text, [&](std::string_view line) {
+    std::optional<uint64_t> pid = ParseU64(TrimSpace(line));
+    if (pid &&
+        *pid <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+      pids->push_back(static_cast<int32_t>(*pid));
+    }
+  });
 }
 
 namespace {

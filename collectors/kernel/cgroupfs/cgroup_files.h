@@ -31,6 +31,13 @@ absl::StatusOr<uint64_t> ParseCgroupBytes(std::string_view text);
 //   67108864
 absl::StatusOr<std::optional<uint64_t>> ParseCgroupLimit(std::string_view text);
 
+// Appends the pids listed in cgroup.procs (one per line) to `pids`, skipping
+// lines that are not a pid. 0 is a process outside the reader's pid
+// namespace. Sample (Linux 6.18, a container with a shell and a worker):
+//   20097
+//   20104
+void ParseCgroupProcs(std::string_view text, std::vector<int32_t>* pids);
+
 // The memory events of cgroup v2's memory.events, in the kernel's order.
 inline constexpr std::array<std::string_view, 6> kCgroupEventNames = {
     "low", "high", "max", "oom", "oom_kill", "oom_group_kill"};
