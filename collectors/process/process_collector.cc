@@ -10,7 +10,6 @@
 #include <optional>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collectors/base/fs.h"
@@ -18,9 +17,11 @@
 #include "collectors/base/status_macros.h"
 #include "collectors/base/text.h"
 #include "collectors/kernel/cgroupfs/cgroup_files.h"
+#include "collectors/kernel/cgroupfs/cgroup_memory.h"
 #include "collectors/kernel/cgroupfs/cgroup_path.h"
 #include "collectors/kernel/procfs/meminfo.h"
 #include "collectors/kernel/procfs/mountinfo.h"
+#include "collectors/scrape/scrape_context.h"
 
 namespace oom {
 namespace {
@@ -126,7 +127,8 @@ int HidepidOf(const Mountinfo& mounts, std::string procfs) {
 ProcessCollector::ProcessCollector(FsRoots roots, ProcessOptions options)
     : roots_(std::move(roots)),
       options_(std::move(options)),
-      page_size_(static_cast<uint64_t>(::sysconf(_SC_PAGESIZE))) {}
+      page_size_(static_cast<uint64_t>(::sysconf(_SC_PAGESIZE))),
+      top_k_(options_.top_k) {}
 
 void ProcessCollector::SkipErrno(int err) {
   if (err == ENOENT || err == ESRCH) {
@@ -222,25 +224,59 @@ void ProcessCollector::Export(const Details& details, uint64_t totalpages,
 }
 
 absl::Status ProcessCollector::Collect(MetricSink& sink) {
-  std::vector<std::string> errors;
+  ScrapeContext scrape;
+  return CollectInScrape(sink, scrape);
+}
 
-  // totalpages as the kernel computes it for a global OOM: RAM + swap.
-  uint64_t totalpages = 0;
-  uint64_t swap_total_pages = 0;
-  {
-    std::string path = roots_.Proc("meminfo");
-    absl::StatusOr<std::string> text = ReadFile(path);
-    absl::StatusOr<Meminfo> meminfo =
-        text.ok() ? ParseMeminfo(*text)
-                  : absl::StatusOr<Meminfo>(text.status());
-    if (meminfo.ok() && meminfo->Get("MemTotal")) {
-      swap_total_pages = meminfo->Get("SwapTotal").value_or(0) / page_size_;
-      totalpages = *meminfo->Get("MemTotal") / page_size_ + swap_total_pages;
-    } else {
-      errors.push_back(absl::StrCat(path, ": no MemTotal"));
-    }
+absl::Status ProcessCollector::CollectInScrape(MetricSink& sink,
+                                               ScrapeContext& scrape) {
+  std::vector<std::string> errors;
+  std::optional<NodePages> pages = PagesOf(scrape.MeminfoOf(roots_));
+  if (!pages) {
+    errors.push_back(absl::StrCat(roots_.Proc("meminfo"), ": no MemTotal"));
+  }
+  AddHidepid(sink);
+
+  OOM_ASSIGN_OR_RETURN(ProcReader reader, ProcReader::Open(roots_.procfs));
+  if (absl::Status listed = reader.ListPids(&pids_); !listed.ok()) {
+    return absl::Status(listed.code(),
+                        absl::StrCat(roots_.procfs, ": ", listed.message()));
+  }
+  ScanCounts counts = Scan(reader);
+  sink.Add(kProcesses, static_cast<double>(counts.processes));
+  sink.Add(kProtected, static_cast<double>(counts.protected_processes));
+  if (counts.score_max >= 0) {
+    sink.Add(kScoreMax, static_cast<double>(counts.score_max));
   }
 
+  NodePages node = pages.value_or(NodePages());
+  for (const Details& details : Choose(reader)) {
+    Export(details, node.total, sink);
+  }
+  if (const absl::StatusOr<MemoryHierarchy>& hierarchy =
+          scrape.HierarchyOf(roots_);
+      hierarchy.ok()) {
+    CollectNextVictims(*hierarchy, reader, node.swap, sink);
+  }
+
+  for (int reason = 0; reason < kReasons; ++reason) {
+    sink.Add(kSkipped, static_cast<double>(skipped_[reason]),
+             {{"reason", kReasonNames[reason]}});
+  }
+  if (errors.empty()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrJoin(errors, "; "));
+}
+
+std::optional<ProcessCollector::NodePages> ProcessCollector::PagesOf(
+    const absl::StatusOr<Meminfo>& meminfo) const {
+  if (!meminfo.ok() || !meminfo->Get("MemTotal")) return std::nullopt;
+  NodePages pages;
+  pages.swap = meminfo->Get("SwapTotal").value_or(0) / page_size_;
+  pages.total = *meminfo->Get("MemTotal") / page_size_ + pages.swap;
+  return pages;
+}
+
+void ProcessCollector::AddHidepid(MetricSink& sink) const {
   std::optional<Mountinfo> mounts;
   if (absl::StatusOr<std::string> text =
           ReadFile(roots_.Proc("self/mountinfo"));
@@ -250,19 +286,12 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
     }
   }
   sink.Add(kHidepid, mounts ? HidepidOf(*mounts, roots_.procfs) : 0);
+}
 
-  OOM_ASSIGN_OR_RETURN(ProcReader reader, ProcReader::Open(roots_.procfs));
-  if (absl::Status listed = reader.ListPids(&pids_); !listed.ok()) {
-    return absl::Status(listed.code(),
-                        absl::StrCat(roots_.procfs, ": ", listed.message()));
-  }
-
-  // The scan: one small read per process.
+ProcessCollector::ScanCounts ProcessCollector::Scan(ProcReader& reader) {
   scan_.clear();
   included_.clear();
-  uint64_t processes = 0;
-  uint64_t protected_processes = 0;
-  int64_t score_max = -1;
+  ScanCounts counts;
   char buf[64];
   for (int32_t pid : pids_) {
     ssize_t n = reader.ReadSmall(pid, "oom_score", buf, sizeof(buf));
@@ -276,233 +305,174 @@ absl::Status ProcessCollector::Collect(MetricSink& sink) {
       ++skipped_[kMalformed];
       continue;
     }
-    ++processes;
-    score_max = std::max(score_max, *score);
+    ++counts.processes;
+    counts.score_max = std::max(counts.score_max, *score);
     if (*score == 0) {
       // Unkillable (or, before 5.9, small): is it protected by -1000?
       n = reader.ReadSmall(pid, "oom_score_adj", buf, sizeof(buf));
       if (n > 0) {
         absl::StatusOr<int64_t> adj = ParseOomScoreAdj(
             std::string_view(buf, static_cast<std::size_t>(n)));
-        if (adj.ok() && *adj == kOomScoreAdjMin) ++protected_processes;
+        if (adj.ok() && *adj == kOomScoreAdjMin) ++counts.protected_processes;
       }
     }
-    if (!options_.include.empty()) {
-      n = reader.ReadSmall(pid, "comm", buf, sizeof(buf) - 1);
-      if (n > 0) {
-        if (buf[n - 1] == '\n') --n;
-        buf[n] = '\0';
-        for (const std::string& pattern : options_.include) {
-          if (fnmatch(pattern.c_str(), buf, 0) == 0) {
-            included_.push_back(pid);
-            break;
-          }
-        }
-      }
+    if (!options_.include.empty() && Included(reader, pid)) {
+      included_.push_back(pid);
     }
     int32_t clamped = static_cast<int32_t>(
         std::min<int64_t>(*score, std::numeric_limits<int32_t>::max()));
-    scan_.push_back({pid, clamped, tracked_.contains(pid)});
+    scan_.push_back({pid, clamped});
   }
-  sink.Add(kProcesses, static_cast<double>(processes));
-  sink.Add(kProtected, static_cast<double>(protected_processes));
-  if (score_max >= 0) sink.Add(kScoreMax, static_cast<double>(score_max));
+  return counts;
+}
 
-  // The candidates, best first.
-  const std::size_t k = std::max<std::size_t>(options_.top_k, 1);
-  order_.assign(scan_.begin(), scan_.end());
-  auto before = [](const ScanEntry& a, const ScanEntry& b) {
-    if (a.score != b.score) return a.score > b.score;
-    if (a.tracked != b.tracked) return a.tracked;
-    return a.pid < b.pid;
-  };
-  std::size_t examine = std::min(order_.size(), 4 * k + kExtraCandidates);
-  std::partial_sort(order_.begin(), order_.begin() + examine, order_.end(),
-                    before);
-  // Rank <= 2K exactly when the score is at least the 2K-th highest.
-  int32_t keep_threshold = order_.size() > 2 * k
-                               ? order_[2 * k - 1].score
-                               : std::numeric_limits<int32_t>::min();
+bool ProcessCollector::Included(ProcReader& reader, int32_t pid) {
+  char buf[64];
+  ssize_t n = reader.ReadSmall(pid, "comm", buf, sizeof(buf) - 1);
+  if (n <= 0) return false;
+  if (buf[n - 1] == '\n') --n;
+  buf[n] = '\0';
+  for (const std::string& pattern : options_.include) {
+    if (fnmatch(pattern.c_str(), buf, 0) == 0) return true;
+  }
+  return false;
+}
 
+std::vector<ProcessCollector::Details> ProcessCollector::Choose(
+    ProcReader& reader) {
+  read_.clear();
+  std::vector<int32_t> chosen =
+      top_k_.Select(scan_, [&](int32_t pid) -> std::optional<ProcessProbe> {
+        Details details;
+        if (!ReadDetails(reader, pid, true, &details)) return std::nullopt;
+        ProcessProbe probe{details.score, details.stat.starttime,
+                           Killable(details)};
+        read_[pid] = std::move(details);
+        return probe;
+      });
   std::vector<Details> exported;
-  absl::flat_hash_map<int32_t, uint64_t> next_tracked;
-  for (std::size_t i = 0; i < examine && next_tracked.size() < k; ++i) {
-    Details details;
-    if (!ReadDetails(reader, order_[i].pid, true, &details)) continue;
-    if (!Killable(details) || (details.pid == 1 && details.score == 0)) {
-      continue;
-    }
-    next_tracked[details.pid] = details.stat.starttime;
-    exported.push_back(std::move(details));
-  }
-  // Hysteresis: the previous set stays while within rank 2K and the same
-  // process (a reused pid has another start time).
-  std::vector<std::pair<int32_t, uint64_t>> previous(tracked_.begin(),
-                                                     tracked_.end());
-  std::sort(previous.begin(), previous.end());
-  std::size_t fresh = exported.size();
-  for (const auto& [pid, starttime] : previous) {
-    if (next_tracked.contains(pid)) continue;
-    auto it = std::lower_bound(scan_.begin(), scan_.end(), pid,
-                               [](const ScanEntry& entry, int32_t value) {
-                                 return entry.pid < value;
-                               });
-    if (it == scan_.end() || it->pid != pid || it->score < keep_threshold) {
-      continue;
-    }
-    Details details;
-    if (!ReadDetails(reader, pid, true, &details)) continue;
-    if (details.stat.starttime != starttime || !Killable(details)) continue;
-    next_tracked[pid] = starttime;
-    exported.push_back(std::move(details));
-  }
-  if (next_tracked.size() > 2 * k) {
-    std::sort(exported.begin() + static_cast<std::ptrdiff_t>(fresh),
-              exported.end(), [](const Details& a, const Details& b) {
-                if (a.score != b.score) return a.score > b.score;
-                return a.pid < b.pid;
-              });
-    while (exported.size() > 2 * k) {
-      next_tracked.erase(exported.back().pid);
-      exported.pop_back();
-    }
-  }
-  tracked_ = std::move(next_tracked);
+  exported.reserve(chosen.size());
+  for (int32_t pid : chosen) exported.push_back(std::move(read_[pid]));
   // Processes named by --collector.process.include, whatever their rank.
   for (int32_t pid : included_) {
-    if (tracked_.contains(pid)) continue;
+    if (top_k_.tracked(pid)) continue;
     Details details;
     if (!ReadDetails(reader, pid, true, &details)) continue;
     if (details.stat.exited() || details.stat.kernel_thread()) continue;
     exported.push_back(std::move(details));
   }
-  for (const Details& details : exported) Export(details, totalpages, sink);
-
-  if (absl::StatusOr<MemoryHierarchy> hierarchy =
-          DiscoverMemoryHierarchy(roots_);
-      hierarchy.ok()) {
-    CollectNextVictims(*hierarchy, reader, swap_total_pages, sink);
-  }
-
-  for (int reason = 0; reason < kReasons; ++reason) {
-    sink.Add(kSkipped, static_cast<double>(skipped_[reason]),
-             {{"reason", kReasonNames[reason]}});
-  }
-  if (errors.empty()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrJoin(errors, "; "));
+  return exported;
 }
 
 void ProcessCollector::CollectNextVictims(const MemoryHierarchy& hierarchy,
                                           ProcReader& reader,
                                           uint64_t swap_total_pages,
                                           MetricSink& sink) {
-  WalkCgroups(hierarchy, reader, hierarchy.dir,
-              NormalizeCgroupPath(hierarchy.root), 0, swap_total_pages, sink);
+  VictimWalk walk{&hierarchy, &reader, swap_total_pages, std::nullopt};
+  WalkCgroups(walk, hierarchy.dir, NormalizeCgroupPath(hierarchy.root), 0,
+              sink);
 }
 
-void ProcessCollector::WalkCgroups(const MemoryHierarchy& hierarchy,
-                                   ProcReader& reader, const std::string& dir,
+void ProcessCollector::WalkCgroups(VictimWalk& walk, const std::string& dir,
                                    const std::string& path, int depth,
-                                   uint64_t swap_total_pages,
                                    MetricSink& sink) {
-  auto read_limit = [&](const char* name) -> std::optional<uint64_t> {
-    absl::StatusOr<std::string> text = ReadFile(dir + "/" + name);
-    if (!text.ok()) return std::nullopt;
-    absl::StatusOr<std::optional<uint64_t>> value = ParseCgroupLimit(*text);
-    if (!value.ok()) return std::nullopt;
-    return *value;
-  };
-  std::optional<uint64_t> limit =
-      read_limit(hierarchy.v2 ? "memory.max" : "memory.limit_in_bytes");
-  std::optional<uint64_t> usage;
-  if (limit) {
-    absl::StatusOr<std::string> text = ReadFile(
-        dir + (hierarchy.v2 ? "/memory.current" : "/memory.usage_in_bytes"));
-    if (text.ok()) {
-      absl::StatusOr<uint64_t> value = ParseCgroupBytes(*text);
-      if (value.ok()) usage = *value;
-    }
-  }
-  if (limit && usage && *limit >= page_size_ &&
-      static_cast<double>(*usage) > 0.8 * static_cast<double>(*limit)) {
-    // mem_cgroup_get_max(): the limit plus the swap the cgroup may use,
-    // at most all swap, when its swappiness is not 0.
-    uint64_t totalpages = *limit / page_size_;
-    if (swap_total_pages > 0) {
-      uint64_t swap_pages = swap_total_pages;
-      std::optional<uint64_t> swappiness;
-      if (hierarchy.v2) {
-        if (std::optional<uint64_t> swap_max = read_limit("memory.swap.max"))
-          swap_pages = *swap_max / page_size_;
-        absl::StatusOr<std::string> text =
-            ReadFile(roots_.Proc("sys/vm/swappiness"));
-        if (text.ok()) swappiness = ParseU64(TrimSpace(*text));
-      } else {
-        std::optional<uint64_t> memsw =
-            read_limit("memory.memsw.limit_in_bytes");
-        if (memsw)
-          swap_pages = *memsw > *limit ? (*memsw - *limit) / page_size_ : 0;
-        absl::StatusOr<std::string> text = ReadFile(dir + "/memory.swappiness");
-        if (text.ok()) swappiness = ParseU64(TrimSpace(*text));
-      }
-      if (swappiness.value_or(1) != 0) {
-        totalpages += std::min(swap_pages, swap_total_pages);
-      }
-    }
+  absl::StatusOr<CgroupDir> cgroup = CgroupDir::Open(dir);
+  if (!cgroup.ok()) return;
+  if (std::optional<uint64_t> totalpages = HotCgroupPages(walk, *cgroup)) {
     std::vector<int32_t> pids;
     SubtreePids(dir, depth, &pids);
-    std::optional<Details> victim;
-    int64_t victim_points = 0;
-    for (int32_t pid : pids) {
-      if (pid <= 1) continue;  // 0: outside our pid namespace; 1: init
-      Details details;
-      if (!ReadDetails(reader, pid, false, &details) || !Killable(details)) {
-        continue;
-      }
-      int64_t points =
-          OomBadness(details.status.vm_rss_bytes.value_or(0) / page_size_,
-                     details.status.vm_swap_bytes.value_or(0) / page_size_,
-                     details.status.vm_pte_bytes.value_or(0), details.adj,
-                     totalpages, page_size_);
-      if (!victim || points > victim_points) {
-        victim = std::move(details);
-        victim_points = points;
-      }
-    }
-    if (victim) {
+    if (std::optional<std::pair<Details, int64_t>> victim =
+            WorstOf(*walk.reader, pids, *totalpages)) {
+      const auto& [details, points] = *victim;
       sink.Add(kNextVictim,
-               static_cast<double>(victim_points * 1000 /
-                                   static_cast<int64_t>(totalpages)),
+               static_cast<double>(points * 1000 /
+                                   static_cast<int64_t>(*totalpages)),
                {{"cgroup", path},
-                {"pid", absl::StrCat(victim->pid)},
-                {"comm", CommLabel(victim->stat.comm)}});
+                {"pid", absl::StrCat(details.pid)},
+                {"comm", CommLabel(details.stat.comm)}});
     }
   }
   if (depth >= kMaxCgroupDepth) return;
-  std::vector<std::string> children = ListSubdirectories(dir);
-  std::sort(children.begin(), children.end());
-  for (const std::string& child : children) {
-    WalkCgroups(hierarchy, reader, dir + "/" + child,
+  absl::StatusOr<std::vector<std::string>> children = cgroup->Children();
+  if (!children.ok()) return;
+  std::sort(children->begin(), children->end());
+  for (const std::string& child : *children) {
+    WalkCgroups(walk, dir + "/" + child,
                 path == "/" ? "/" + child : path + "/" + child, depth + 1,
-                swap_total_pages, sink);
+                sink);
   }
+}
+
+std::optional<uint64_t> ProcessCollector::HotCgroupPages(VictimWalk& walk,
+                                                         CgroupDir& cgroup) {
+  CgroupMemoryReader memory(cgroup, walk.hierarchy->v2);
+  std::optional<uint64_t> limit = memory.Limit();
+  if (!limit) return std::nullopt;
+  std::optional<uint64_t> usage = memory.Usage();
+  if (!usage || *limit < page_size_ ||
+      static_cast<double>(*usage) <= 0.8 * static_cast<double>(*limit)) {
+    return std::nullopt;
+  }
+  // mem_cgroup_get_max(): the limit plus the swap the cgroup may use, at
+  // most all swap, when its swappiness is not 0.
+  uint64_t totalpages = *limit / page_size_;
+  if (walk.swap_total_pages == 0) return totalpages;
+  uint64_t swap_pages = walk.swap_total_pages;
+  if (std::optional<uint64_t> swap_limit = memory.SwapLimit(*limit)) {
+    swap_pages = *swap_limit / page_size_;
+  }
+  std::optional<uint64_t> swappiness = memory.Swappiness();
+  if (walk.hierarchy->v2) {
+    // v2 has no swappiness per cgroup: the node's applies.
+    if (!walk.node_swappiness) {
+      absl::StatusOr<std::string> text =
+          ReadFile(roots_.Proc("sys/vm/swappiness"));
+      walk.node_swappiness.emplace(text.ok() ? ParseU64(TrimSpace(*text))
+                                             : std::nullopt);
+    }
+    swappiness = *walk.node_swappiness;
+  }
+  if (swappiness.value_or(1) != 0) {
+    totalpages += std::min(swap_pages, walk.swap_total_pages);
+  }
+  return totalpages;
+}
+
+std::optional<std::pair<ProcessCollector::Details, int64_t>>
+ProcessCollector::WorstOf(ProcReader& reader, const std::vector<int32_t>& pids,
+                          uint64_t totalpages) {
+  std::optional<std::pair<Details, int64_t>> worst;
+  for (int32_t pid : pids) {
+    if (pid <= 1) continue;  // 0: outside our pid namespace; 1: init
+    Details details;
+    if (!ReadDetails(reader, pid, false, &details) || !Killable(details)) {
+      continue;
+    }
+    int64_t points =
+        OomBadness(details.status.vm_rss_bytes.value_or(0) / page_size_,
+                   details.status.vm_swap_bytes.value_or(0) / page_size_,
+                   details.status.vm_pte_bytes.value_or(0), details.adj,
+                   totalpages, page_size_);
+    if (!worst || points > worst->second) {
+      worst.emplace(std::move(details), points);
+    }
+  }
+  return worst;
 }
 
 void ProcessCollector::SubtreePids(const std::string& dir, int depth,
                                    std::vector<int32_t>* pids) {
-  if (absl::StatusOr<std::string> text = ReadFile(dir + "/cgroup.procs");
-      text.ok()) {
-    ForEachLine(*text, [&](std::string_view line) {
-      std::optional<uint64_t> pid = ParseU64(TrimSpace(line));
-      if (pid &&
-          *pid <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
-        pids->push_back(static_cast<int32_t>(*pid));
-      }
-    });
+  absl::StatusOr<CgroupDir> cgroup = CgroupDir::Open(dir);
+  if (!cgroup.ok()) return;
+  if (absl::StatusOr<std::optional<std::string_view>> text =
+          cgroup->Read("cgroup.procs");
+      text.ok() && text->has_value()) {
+    ParseCgroupProcs(**text, pids);
   }
   if (depth >= kMaxCgroupDepth) return;
-  std::vector<std::string> children = ListSubdirectories(dir);
-  for (const std::string& child : children) {
+  absl::StatusOr<std::vector<std::string>> children = cgroup->Children();
+  if (!children.ok()) return;
+  for (const std::string& child : *children) {
     SubtreePids(dir + "/" + child, depth + 1, pids);
   }
 }
