@@ -12,11 +12,13 @@
 #include "collectors/base/string_view.h"
 #include "collectors/base/text.h"
 #include "collectors/kernel/cgroupfs/cgroup_files.h"
+#include "collectors/kernel/cgroupfs/cgroup_memory.h"
 #include "collectors/kernel/cgroupfs/cgroup_path.h"
 #include "collectors/kernel/cgroupfs/memory_hierarchy.h"
 #include "collectors/kernel/procfs/meminfo.h"
 #include "collectors/kernel/procfs/mountinfo.h"
 #include "collectors/kernel/procfs/pressure.h"
+#include "collectors/scrape/scrape_context.h"
 
 namespace oom {
 namespace {
@@ -142,6 +144,58 @@ Labels InfoLabels(const std::string& path, const CgroupIdentity& id) {
           {"lxc", id.lxc}};
 }
 
+// The gauges of one cgroup, kept until it is known not to have vanished
+// while read.
+struct CgroupGauges {
+  struct Sample {
+    const MetricDesc* desc;
+    double value;
+  };
+  std::array<Sample, 8> samples;
+  std::size_t size = 0;
+
+  void Add(const MetricDesc& desc, double value) {
+    samples[size++] = Sample{&desc, value};
+  }
+  void Add(const MetricDesc& desc, std::optional<uint64_t> bytes) {
+    if (bytes) Add(desc, static_cast<double>(*bytes));
+  }
+  // A 0/1 series that is left out when 0.
+  void Flag(const MetricDesc& desc, std::optional<uint64_t> value) {
+    if (value.value_or(0) != 0) Add(desc, 1);
+  }
+};
+
+CgroupGauges ReadGaugesV2(CgroupMemoryReader& memory, bool node_has_swap) {
+  CgroupGauges gauges;
+  gauges.Add(kUsage, memory.Usage());
+  gauges.Add(kLimit, memory.Limit());
+  gauges.Add(kHigh, memory.High());
+  if (node_has_swap) gauges.Add(kSwap, memory.SwapUsage(std::nullopt));
+  gauges.Flag(kOomGroup, memory.OomGroup());
+  if (std::optional<Pressure> pressure = memory.MemoryPressure()) {
+    if (pressure->some) {
+      gauges.Add(kWaiting, static_cast<double>(pressure->some->total_us) / 1e6);
+    }
+    if (pressure->full) {
+      gauges.Add(kStalled, static_cast<double>(pressure->full->total_us) / 1e6);
+    }
+  }
+  return gauges;
+}
+
+CgroupGauges ReadGaugesV1(CgroupMemoryReader& memory,
+                          const CgroupEvents& events, bool node_has_swap) {
+  CgroupGauges gauges;
+  gauges.Flag(kUnderOom, events.under_oom);
+  std::optional<uint64_t> usage = memory.Usage();
+  gauges.Add(kUsage, usage);
+  gauges.Add(kLimit, memory.Limit());
+  // memsw exists only with swap accounting; then swap = memsw - usage.
+  if (node_has_swap) gauges.Add(kSwap, memory.SwapUsage(usage));
+  return gauges;
+}
+
 }  // namespace
 
 CgroupCollector::CgroupCollector(FsRoots roots, CgroupOptions options)
@@ -209,11 +263,17 @@ void CgroupCollector::Start() {
 }
 
 absl::Status CgroupCollector::Collect(MetricSink& sink) {
+  ScrapeContext scrape;
+  return CollectInScrape(sink, scrape);
+}
+
+absl::Status CgroupCollector::CollectInScrape(MetricSink& sink,
+                                              ScrapeContext& scrape) {
   exported_ = 0;
   exported_paths_.clear();
   retained_ = 0;
   walk_complete_ = true;
-  absl::StatusOr<MemoryHierarchy> hierarchy = DiscoverMemoryHierarchy(roots_);
+  const absl::StatusOr<MemoryHierarchy>& hierarchy = scrape.HierarchyOf(roots_);
   if (!hierarchy.ok()) {
     // No memory controller (or no cgroupfs here): no data, not a failure.
     if (absl::IsNotFound(hierarchy.status())) return absl::OkStatus();
@@ -221,13 +281,8 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
   }
   Follow(*hierarchy);
   // Swap series only mean something on a node with swap.
-  node_has_swap_ = true;
-  if (absl::StatusOr<std::string> text = ReadFile(roots_.Proc("meminfo"));
-      text.ok()) {
-    if (absl::StatusOr<Meminfo> meminfo = ParseMeminfo(*text); meminfo.ok()) {
-      node_has_swap_ = meminfo->Get("SwapTotal").value_or(1) > 0;
-    }
-  }
+  const absl::StatusOr<Meminfo>& meminfo = scrape.MeminfoOf(roots_);
+  node_has_swap_ = !meminfo.ok() || meminfo->Get("SwapTotal").value_or(1) > 0;
   sink.Add(kHierarchy, 1,
            {{"version", hierarchy->v2 ? "v2" : "v1"},
             {"mount_point", hierarchy->mount_point}});
@@ -239,6 +294,11 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
   if (walk_complete_) ledger_->MarkUnseenRemoved(start, now);
   ledger_->Expire(now);
   AddCounters(*hierarchy, sink);
+  AddTotals(sink);
+  return absl::OkStatus();
+}
+
+void CgroupCollector::AddTotals(MetricSink& sink) {
   sink.Add(kExported, static_cast<double>(exported_));
   sink.Add(kRetained, static_cast<double>(retained_));
   sink.Add(kWatched,
@@ -251,7 +311,6 @@ absl::Status CgroupCollector::Collect(MetricSink& sink) {
     sink.Add(kSkipped, static_cast<double>(skipped_[reason]),
              {{"reason", kReasonNames[reason]}});
   }
-  return absl::OkStatus();
 }
 
 void CgroupCollector::Walk(const MemoryHierarchy& hierarchy,
@@ -284,110 +343,39 @@ void CgroupCollector::Walk(const MemoryHierarchy& hierarchy,
   }
 }
 
+std::optional<CgroupEvents> CgroupCollector::RecordEvents(
+    const MemoryHierarchy& hierarchy, CgroupDir& dir, const std::string& path) {
+  CgroupLedger::Clock::time_point now = CgroupLedger::Clock::now();
+  absl::StatusOr<CgroupEvents> events = ReadCgroupEvents(dir, hierarchy.v2);
+  if (!events.ok()) {
+    if (absl::IsNotFound(events.status())) {
+      Skip(kVanished);
+      return std::nullopt;
+    }
+    Skip(ReasonOf(events.status()));
+    events = CgroupEvents();
+  }
+  // Even a failed read says the cgroup is still there.
+  ledger_->Record(path, dir.inode(), *events, now);
+  return *events;
+}
+
 void CgroupCollector::CollectOne(const MemoryHierarchy& hierarchy,
                                  CgroupDir& dir, const std::string& path,
                                  const CgroupIdentity* exported,
                                  MetricSink& sink) {
-  CgroupLedger::Clock::time_point now = CgroupLedger::Clock::now();
-  absl::StatusOr<CgroupEvents> events = ReadCgroupEvents(dir, hierarchy.v2);
-  if (!events.ok()) {
-    if (absl::IsNotFound(events.status())) return Skip(kVanished);
-    Skip(ReasonOf(events.status()));
-  }
-  // Even a failed read says the cgroup is still there.
-  ledger_->Record(path, dir.inode(), events.ok() ? *events : CgroupEvents(),
-                  now);
-  if (exported == nullptr) return;
-
+  std::optional<CgroupEvents> events = RecordEvents(hierarchy, dir, path);
+  if (!events || exported == nullptr) return;
+  CgroupMemoryReader memory(dir, hierarchy.v2);
+  CgroupGauges gauges = hierarchy.v2
+                            ? ReadGaugesV2(memory, node_has_swap_)
+                            : ReadGaugesV1(memory, *events, node_has_swap_);
+  for (const absl::Status& error : memory.errors()) Skip(ReasonOf(error));
   // Added to the sink only when the cgroup did not vanish meanwhile.
-  struct Sample {
-    const MetricDesc* desc;
-    double value;
-  };
-  std::array<Sample, 12> own;
-  std::size_t owned = 0;
-  auto add = [&](const MetricDesc& desc, double value) {
-    own[owned++] = Sample{&desc, value};
-  };
-  bool vanished = false;
-  // Reads one file; an absent file is a feature this kernel or cgroup lacks
-  // (the v2 root has no memory.current), anything else is counted.
-  auto read = [&](const char* name) -> std::optional<std::string_view> {
-    absl::StatusOr<std::optional<std::string_view>> text = dir.Read(name);
-    if (text.ok()) return *text;
-    if (absl::IsNotFound(text.status())) {
-      vanished = true;
-    } else {
-      Skip(ReasonOf(text.status()));
-    }
-    return std::nullopt;
-  };
+  if (memory.vanished()) return Skip(kVanished);
   Labels cgroup = {{"cgroup", path}};
-  auto bytes = [&](const MetricDesc& desc,
-                   const char* file) -> std::optional<uint64_t> {
-    std::optional<std::string_view> text = read(file);
-    if (!text) return std::nullopt;
-    absl::StatusOr<uint64_t> value = ParseCgroupBytes(*text);
-    if (!value.ok()) {
-      Skip(kMalformed);
-      return std::nullopt;
-    }
-    if (desc.name != std::string_view()) add(desc, static_cast<double>(*value));
-    return *value;
-  };
-  auto limit = [&](const MetricDesc& desc, const char* file) {
-    std::optional<std::string_view> text = read(file);
-    if (!text) return;
-    absl::StatusOr<std::optional<uint64_t>> value = ParseCgroupLimit(*text);
-    if (!value.ok()) return Skip(kMalformed);
-    if (*value) add(desc, static_cast<double>(**value));
-  };
-  auto flag = [&](const MetricDesc& desc, std::optional<uint64_t> value) {
-    if (value.value_or(0) != 0) add(desc, 1);
-  };
-
-  if (hierarchy.v2) {
-    bytes(kUsage, "memory.current");
-    limit(kLimit, "memory.max");
-    limit(kHigh, "memory.high");
-    if (node_has_swap_) bytes(kSwap, "memory.swap.current");
-    if (std::optional<std::string_view> text = read("memory.oom.group")) {
-      absl::StatusOr<uint64_t> group = ParseCgroupBytes(*text);
-      if (group.ok()) {
-        flag(kOomGroup, *group);
-      } else {
-        Skip(kMalformed);
-      }
-    }
-    if (std::optional<std::string_view> text = read("memory.pressure")) {
-      absl::StatusOr<Pressure> pressure = ParsePressure(*text);
-      if (!pressure.ok()) {
-        Skip(kMalformed);
-      } else {
-        if (pressure->some) {
-          add(kWaiting, static_cast<double>(pressure->some->total_us) / 1e6);
-        }
-        if (pressure->full) {
-          add(kStalled, static_cast<double>(pressure->full->total_us) / 1e6);
-        }
-      }
-    }
-  } else {
-    if (events.ok()) flag(kUnderOom, events->under_oom);
-    std::optional<uint64_t> usage = bytes(kUsage, "memory.usage_in_bytes");
-    limit(kLimit, "memory.limit_in_bytes");
-    // memsw exists only with swap accounting; then swap = memsw - usage.
-    if (node_has_swap_) {
-      std::optional<uint64_t> memsw =
-          bytes(MetricDesc{}, "memory.memsw.usage_in_bytes");
-      if (memsw && usage) {
-        add(kSwap, static_cast<double>(*memsw > *usage ? *memsw - *usage : 0));
-      }
-    }
-  }
-  if (vanished) return Skip(kVanished);
-  for (std::size_t i = 0; i < owned; ++i) {
-    sink.Add(*own[i].desc, own[i].value, cgroup);
+  for (std::size_t i = 0; i < gauges.size; ++i) {
+    sink.Add(*gauges.samples[i].desc, gauges.samples[i].value, cgroup);
   }
   sink.Add(kInfo, 1, InfoLabels(path, *exported));
   ++exported_;

@@ -31,6 +31,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -58,7 +59,11 @@ class CgroupCollector : public Collector {
   // root, v1 OOM eventfds can be registered (cgroup.event_control). Without
   // Start, the first Collect does this.
   void Start() override;
+  // Collects with a ScrapeContext of its own.
   absl::Status Collect(MetricSink& sink) override;
+  // Reads the memory hierarchy and meminfo from `scrape`.
+  absl::Status CollectInScrape(MetricSink& sink,
+                               ScrapeContext& scrape) override;
 
   // Why a cgroup (or one of its files) was skipped; indexes skipped_.
   enum Reason { kVanished, kPermission, kMalformed, kUnreadable, kReasons };
@@ -76,6 +81,11 @@ class CgroupCollector : public Collector {
   // Walks `dir` (the cgroup `path`) and its descendants.
   void Walk(const MemoryHierarchy& hierarchy, const std::string& dir,
             const std::string& path, std::size_t depth, MetricSink& sink);
+  // Reads the event counts of one cgroup into the ledger (empty ones when
+  // they cannot be read); nullopt, counted, when the cgroup has vanished.
+  std::optional<CgroupEvents> RecordEvents(const MemoryHierarchy& hierarchy,
+                                           CgroupDir& dir,
+                                           const std::string& path);
   // Records the counts of one cgroup and, when it is exported (`exported`
   // names its workload), adds its gauges and info.
   void CollectOne(const MemoryHierarchy& hierarchy, CgroupDir& dir,
@@ -83,6 +93,9 @@ class CgroupCollector : public Collector {
                   MetricSink& sink);
   // Adds the event counters of every exported cgroup, live or retained.
   void AddCounters(const MemoryHierarchy& hierarchy, MetricSink& sink);
+  // Adds the collector's own gauges and counters (exported, retained,
+  // watched, watch failures, skipped).
+  void AddTotals(MetricSink& sink);
   void Skip(Reason reason) { ++skipped_[reason]; }
 
   const FsRoots roots_;

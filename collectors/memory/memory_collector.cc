@@ -13,6 +13,7 @@
 #include "collectors/kernel/procfs/pressure.h"
 #include "collectors/kernel/procfs/sysctl.h"
 #include "collectors/kernel/procfs/vmstat.h"
+#include "collectors/scrape/scrape_context.h"
 
 namespace oom {
 namespace {
@@ -117,9 +118,16 @@ absl::Status WithContext(const absl::Status& status, std::string_view path) {
 MemoryCollector::MemoryCollector(FsRoots roots) : roots_(std::move(roots)) {}
 
 absl::Status MemoryCollector::Collect(MetricSink& sink) {
+  ScrapeContext scrape;
+  return CollectInScrape(sink, scrape);
+}
+
+absl::Status MemoryCollector::CollectInScrape(MetricSink& sink,
+                                              ScrapeContext& scrape) {
   std::vector<std::string> errors;
-  for (absl::Status status : {CollectVmstat(sink), CollectPressure(sink),
-                              CollectMeminfo(sink), CollectSysctls(sink)}) {
+  for (absl::Status status :
+       {CollectVmstat(sink), CollectPressure(sink),
+        CollectMeminfo(scrape, sink), CollectSysctls(sink)}) {
     if (!status.ok()) errors.emplace_back(status.message());
   }
   for (std::size_t i = 0; i < malformed_.size(); ++i) {
@@ -177,11 +185,11 @@ absl::Status MemoryCollector::CollectPressure(MetricSink& sink) {
   return absl::OkStatus();
 }
 
-absl::Status MemoryCollector::CollectMeminfo(MetricSink& sink) {
-  std::string path = roots_.Proc("meminfo");
-  OOM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  absl::StatusOr<Meminfo> meminfo = ParseMeminfo(text);
-  if (!meminfo.ok()) return WithContext(meminfo.status(), path);
+absl::Status MemoryCollector::CollectMeminfo(ScrapeContext& scrape,
+                                             MetricSink& sink) {
+  // ReadMeminfo's errors name the file.
+  const absl::StatusOr<Meminfo>& meminfo = scrape.MeminfoOf(roots_);
+  if (!meminfo.ok()) return meminfo.status();
   CountMalformed(kMeminfo, meminfo->malformed_lines);
   for (const MeminfoMetric& metric : kMeminfoMetrics) {
     // MemAvailable arrived in 3.14; an older kernel simply has no series.
@@ -190,7 +198,8 @@ absl::Status MemoryCollector::CollectMeminfo(MetricSink& sink) {
     }
   }
   if (!meminfo->Get("MemTotal")) {
-    return absl::DataLossError(absl::StrCat(path, ": no MemTotal line"));
+    return absl::DataLossError(
+        absl::StrCat(roots_.Proc("meminfo"), ": no MemTotal line"));
   }
   return absl::OkStatus();
 }

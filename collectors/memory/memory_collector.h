@@ -25,13 +25,17 @@ class MemoryCollector : public Collector {
  public:
   explicit MemoryCollector(FsRoots roots);
 
+  // Collects with a ScrapeContext of its own.
   absl::Status Collect(MetricSink& sink) override;
+  // Reads meminfo from `scrape`.
+  absl::Status CollectInScrape(MetricSink& sink,
+                               ScrapeContext& scrape) override;
 
  private:
   // Each reads one source and adds its samples. OK when the source is absent.
   absl::Status CollectVmstat(MetricSink& sink);
   absl::Status CollectPressure(MetricSink& sink);
-  absl::Status CollectMeminfo(MetricSink& sink);
+  absl::Status CollectMeminfo(ScrapeContext& scrape, MetricSink& sink);
   absl::Status CollectSysctls(MetricSink& sink);
 
   // Adds `count` malformed lines of source `index` to the running total.
