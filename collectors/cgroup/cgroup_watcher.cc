@@ -26,39 +26,45 @@
 #include "absl/strings/str_cat.h"
 #include "collectors/base/fs.h"
 #include "collectors/base/log.h"
+#include "collectors/cgroup/cgroup_recheck.h"
 #include "collectors/kernel/cgroupfs/cgroup_files.h"
 
 namespace oom {
 namespace {
 
 using Clock = CgroupLedger::Clock;
-using std::chrono::microseconds;
-using std::chrono::milliseconds;
 
 constexpr uint64_t kStopToken = 0;
 constexpr uint64_t kInotifyToken = 1;
 constexpr uint64_t kTimerToken = 2;
-// After an OOM signal: every 250 us for 20 ms (the kernel counts the kill
-// a fraction of a millisecond after it signals, and the cgroup can go a
-// millisecond after that), then after 1, 2, 4, ... up to 100 ms, for 5 s.
-constexpr microseconds kDenseRecheck{250};
-constexpr milliseconds kDenseFor{20};
-constexpr milliseconds kFirstSparseRecheck{1};
-constexpr milliseconds kLongestRecheck{100};
-constexpr std::chrono::seconds kRecheckFor{5};
-// A v1 cgroup whose eventfd was registered after it was created: an OOM
-// signalled between the two is not signalled again, so it is read a few
-// more times for a second (cheap: cgroups are not created every second).
-constexpr std::chrono::seconds kSettleFor{1};
-// v2: a cgroup is read this often after a signal, for
-// Target::v2_signal_window (the header says why).
-constexpr milliseconds kV2WindowRecheck{1};
-
 std::string ChildPath(const std::string& path, std::string_view name) {
   std::string child = path == "/" ? "" : path;
   child.push_back('/');
   child.append(name);
   return child;
+}
+
+// Registers the eventfd `efd` for OOM notifications of the v1 cgroup `dir`:
+// "<efd> <memory.oom_control fd>" into its cgroup.event_control. False with
+// `error` set to the errno of the step that failed.
+bool RegisterOomEventfd(int efd, const std::string& dir, int* error) {
+  int control =
+      ::open((dir + "/memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
+  int event_control = -1;
+  bool ok = false;
+  if (control >= 0) {
+    event_control =
+        ::open((dir + "/cgroup.event_control").c_str(), O_WRONLY | O_CLOEXEC);
+  }
+  if (event_control >= 0) {
+    std::string line = absl::StrCat(efd, " ", control);
+    ok = ::write(event_control, line.data(), line.size()) ==
+         static_cast<ssize_t>(line.size());
+  }
+  *error = ok ? 0 : errno;
+  if (control >= 0) ::close(control);
+  if (event_control >= 0) ::close(event_control);
+  return ok;
 }
 
 }  // namespace
@@ -99,17 +105,7 @@ class CgroupWatcher::Loop {
       int n = ::epoll_wait(epoll_, ready.data(), ready.size(), -1);
       if (n < 0 && errno != EINTR) return;
       for (int i = 0; i < n; ++i) {
-        uint64_t token = ready[i].data.u64;
-        if (token == kStopToken) return;
-        if (token == kInotifyToken) {
-          DrainInotify();
-        } else if (token == kTimerToken) {
-          uint64_t expirations;
-          [[maybe_unused]] ssize_t r =
-              ::read(timer_, &expirations, sizeof(expirations));
-        } else {
-          OnOom(token);
-        }
+        if (!Dispatch(ready[i].data.u64)) return;
       }
       RecheckDue();
       ArmTimer();
@@ -131,34 +127,30 @@ class CgroupWatcher::Loop {
     std::string dir;
     std::string path;
   };
-  // A cgroup read again and again after an OOM signal, until its kill count
-  // moves away from `baseline`.
-  struct Recheck {
-    std::string dir;
-    int64_t baseline;
-    Clock::time_point next;
-    Clock::time_point dense_until;
-    Clock::time_point deadline;
-    Clock::duration interval;
-    // v2 (ScheduleWindow): read until the deadline even after a kill, for
-    // a second kill whose signal could be dropped too.
-    bool window = false;
-  };
+  // Handles what epoll reported for `token`; false when told to stop.
+  bool Dispatch(uint64_t token) {
+    if (token == kStopToken) return false;
+    if (token == kInotifyToken) {
+      DrainInotify();
+    } else if (token == kTimerToken) {
+      uint64_t expirations;
+      [[maybe_unused]] ssize_t r =
+          ::read(timer_, &expirations, sizeof(expirations));
+    } else {
+      OnOom(token);
+    }
+    return true;
+  }
 
+  // v1: reads `path` again and again after an OOM signal (`signalled`), or
+  // for a while after its eventfd was registered (unless read already).
   void Schedule(const std::string& path, const std::string& dir,
                 int64_t baseline, bool signalled) {
     Clock::time_point now = Clock::now();
     if (signalled) {
-      rechecks_[path] = Recheck{dir,
-                                baseline,
-                                now + kDenseRecheck,
-                                now + kDenseFor,
-                                now + kRecheckFor,
-                                kDenseRecheck};
+      rechecks_.insert_or_assign(path, Recheck::Signalled(dir, baseline, now));
     } else if (rechecks_.count(path) == 0) {
-      rechecks_[path] =
-          Recheck{dir, baseline,         now + kFirstSparseRecheck,
-                  now, now + kSettleFor, kFirstSparseRecheck};
+      rechecks_.emplace(path, Recheck::Settling(dir, baseline, now));
     }
   }
 
@@ -168,16 +160,14 @@ class CgroupWatcher::Loop {
   void ScheduleWindow(const std::string& path, const std::string& dir,
                       int64_t kills) {
     Clock::time_point now = Clock::now();
-    Clock::time_point until = now + target_.v2_signal_window;
-    auto [it, added] = rechecks_.try_emplace(
-        path, Recheck{dir, kills, now + kV2WindowRecheck, until, until,
-                      kV2WindowRecheck, /*window=*/true});
-    if (added) return;
-    // Open already (v2 has no other rechecks): extend it.
-    Recheck& recheck = it->second;
-    recheck.dense_until = std::max(recheck.dense_until, until);
-    recheck.deadline = std::max(recheck.deadline, until);
-    recheck.next = std::min(recheck.next, now + kV2WindowRecheck);
+    auto it = rechecks_.find(path);
+    if (it == rechecks_.end()) {
+      rechecks_.emplace(
+          path, Recheck::Window(dir, kills, now, target_.v2_signal_window));
+    } else {
+      // Open already (v2 has no other rechecks): extend it.
+      it->second.Extend(now, target_.v2_signal_window);
+    }
   }
 
   // Reads the counts of `path` into the ledger; the oom_kill count (-1 when
@@ -236,46 +226,34 @@ class CgroupWatcher::Loop {
       ++failures;
       return;
     }
-    int control =
-        ::open((dir + "/memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
-    int event_control = -1;
-    bool ok = false;
-    if (control >= 0) {
-      event_control =
-          ::open((dir + "/cgroup.event_control").c_str(), O_WRONLY | O_CLOEXEC);
-    }
-    if (event_control >= 0) {
-      std::string line = absl::StrCat(efd, " ", control);
-      ok = ::write(event_control, line.data(), line.size()) ==
-           static_cast<ssize_t>(line.size());
-    }
-    // ENOENT: the cgroup went away meanwhile, not a failure.
-    int error = ok ? 0 : errno;
-    bool vanished = error == ENOENT || error == ENODEV;
-    if (control >= 0) ::close(control);
-    if (event_control >= 0) ::close(event_control);
+    int error = 0;
+    bool ok = RegisterOomEventfd(efd, dir, &error);
     uint64_t token = next_token_++;
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = token;
     if (!ok || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, efd, &event) != 0) {
-      if (!ok && !vanished) {
-        ++failures;
-        if (!warned_) {
-          warned_ = true;
-          std::string err = std::strerror(error);
-          Log(LogLevel::kWarn,
-              "cannot register for OOM notifications of cgroup v1 (writing "
-              "cgroup.event_control needs root); a kill in a cgroup removed "
-              "before the next scrape may be missed",
-              {{"collector", "cgroup"}, {"cgroup", path}, {"err", err}});
-        }
-      }
+      // ENOENT: the cgroup went away meanwhile, not a failure.
+      if (!ok && error != ENOENT && error != ENODEV)
+        CannotWatchOom(path, error);
       ::close(efd);
       return;
     }
     ooms_.emplace(token, Oom{efd, dir, path});
     oom_tokens_.emplace(path, token);
+  }
+
+  // Counts a cgroup whose OOM notifications cannot be had; warns once.
+  void CannotWatchOom(const std::string& path, int error) {
+    ++failures;
+    if (warned_) return;
+    warned_ = true;
+    std::string err = std::strerror(error);
+    Log(LogLevel::kWarn,
+        "cannot register for OOM notifications of cgroup v1 (writing "
+        "cgroup.event_control needs root); a kill in a cgroup removed "
+        "before the next scrape may be missed",
+        {{"collector", "cgroup"}, {"cgroup", path}, {"err", err}});
   }
 
   void Unwatch(uint64_t token) {
@@ -368,28 +346,11 @@ class CgroupWatcher::Loop {
         ++it;
         continue;
       }
-      std::optional<int64_t> kills = Read(recheck.dir, it->first);
-      // Gone, counted, or no kill in time: the OOM ended without one. A
-      // reading that failed (-1) is tried again, and the first good one
-      // after a failed baseline becomes the baseline.
-      if (kills && *kills >= 0 && recheck.baseline < 0) {
-        recheck.baseline = *kills;
-      }
-      bool moved = kills && *kills >= 0 && *kills != recheck.baseline;
-      if (moved && recheck.window) {
-        recheck.baseline = *kills;
-        moved = false;
-      }
-      if (!kills || moved || now >= recheck.deadline) {
+      if (recheck.Advance(Read(recheck.dir, it->first), now)) {
+        ++it;
+      } else {
         it = rechecks_.erase(it);
-        continue;
       }
-      if (now >= recheck.dense_until) {
-        recheck.interval = std::clamp<Clock::duration>(
-            recheck.interval * 2, kFirstSparseRecheck, kLongestRecheck);
-      }
-      recheck.next = now + recheck.interval;
-      ++it;
     }
   }
 
