@@ -21,6 +21,7 @@
 #include "collectors/kernel/cgroupfs/cgroup_path.h"
 #include "collectors/kernel/procfs/meminfo.h"
 #include "collectors/kernel/procfs/mountinfo.h"
+#include "collectors/oom/badness.h"
 #include "collectors/scrape/scrape_context.h"
 
 namespace oom {

@@ -29,6 +29,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "collectors/kernel/procfs/proc_pid.h"
+#include "collectors/oom/badness.h"
 #include "collectors/process/process_collector.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

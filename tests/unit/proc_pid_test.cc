@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "collectors/oom/badness.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_tree.h"

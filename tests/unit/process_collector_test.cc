@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "collectors/oom/badness.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/samples.h"

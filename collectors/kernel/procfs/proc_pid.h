@@ -1,10 +1,9 @@
 #ifndef OOM_EXPORTER_COLLECTORS_KERNEL_PROCFS_PROC_PID_H_
 #define OOM_EXPORTER_COLLECTORS_KERNEL_PROCFS_PROC_PID_H_
 
-// Pure parsers of the /proc/<pid> files the process collector reads, and the
-// kernel's OOM arithmetic (docs/kernel-formats.md#the-oom-score) as functions
-// of what those files show. Samples are from
-// Linux 6.18 on x86-64 (this project's CI machine).
+// Pure parsers of the /proc/<pid> files the process collector reads (the
+// kernel's OOM arithmetic on what they show is collectors/oom/badness.h).
+// Samples are from Linux 6.18 on x86-64 (this project's CI machine).
 
 #include <cstdint>
 #include <optional>
@@ -105,23 +104,6 @@ absl::StatusOr<std::string> ParseProcCgroup(std::string_view text);
 
 // oom_score_adj of a task the OOM killer never chooses.
 inline constexpr int64_t kOomScoreAdjMin = -1000;
-
-// The kernel's badness of a killable task (oom_badness, 4.15+;
-// 3.10-4.14 count page-table pages the same way through nr_ptes/nr_pmds):
-//   rss + swap entries + page-table bytes / PAGE_SIZE
-//   + oom_score_adj * (totalpages / 1000)
-// in pages. `totalpages` is RAM + swap for the whole machine, or the memory
-// cgroup's limit (mem_cgroup_get_max) for a cgroup OOM. Can be negative.
-int64_t OomBadness(uint64_t rss_pages, uint64_t swap_pages,
-                   uint64_t pgtables_bytes, int64_t oom_score_adj,
-                   uint64_t totalpages, uint64_t page_size);
-
-// What /proc/<pid>/oom_score prints for a killable task of `badness`:
-// 5.9+:                   (1000 + badness * 1000 / totalpages) * 2 / 3
-// before 5.9:             max(badness, 1) * 1000 / totalpages
-// (both with C's truncating division; negative results print as 0).
-int64_t OomScoreSince59(int64_t badness, uint64_t totalpages);
-int64_t OomScoreBefore59(int64_t badness, uint64_t totalpages);
 
 // `comm` made fit for a Prometheus label value (valid UTF-8): bytes that do
 // not form valid UTF-8 become "\xHH", as /dev/kmsg escapes them.
