@@ -198,10 +198,11 @@ OomKill KillFromKillLine(const OomMessage& kill_line, const LogLine& line) {
   return kill;
 }
 
-bool IsGroupMemberKill(const OomMessage& msg, bool group,
+bool IsGroupMemberLine(const OomMessage& msg, bool group,
                        std::optional<OomScope> group_scope) {
-  return msg.kind == OomMessageKind::kKill && group &&
-         (!msg.scope || !group_scope || msg.scope == group_scope);
+  return (msg.kind == OomMessageKind::kKill ||
+          msg.kind == OomMessageKind::kAlreadyExiting) &&
+         group && (!msg.scope || !group_scope || msg.scope == group_scope);
 }
 
 bool SummaryIsForKill(int64_t summary_pid, std::optional<int64_t> selected_pid,
@@ -250,7 +251,7 @@ void KillAssembler::Add(const LogLine& line, Events* events) {
   // Every other line belongs to an OOM event; one whose header the kernel
   // rate-limited (or a reader cut away) starts it.
   bool group_member =
-      IsGroupMemberKill(msg, context_.group, context_.group_scope);
+      IsGroupMemberLine(msg, context_.group, context_.group_scope);
   if (StartsEvent(msg, group_member)) {
     StartEvent(events);
     ++invocations_;

@@ -189,11 +189,13 @@ OomKill AmendmentFromSummary(const OomMessage& summary);
 // nothing of the OOM's context (scope, memcgs, constraint, score).
 OomKill KillFromKillLine(const OomMessage& kill_line, const LogLine& line);
 
-// True when a kill line belongs to the memory.oom.group kill in progress
-// (`group`): every member carries the first victim's message prefix
-// (`group_scope`), so a kill line with another prefix starts another OOM.
-// An unknown prefix on either side does not tell them apart.
-bool IsGroupMemberKill(const OomMessage& msg, bool group,
+// True when a line is about a member of the memory.oom.group kill in
+// progress (`group`): its kill line, or the "OOM victim N is already
+// exiting" line the kernel prints instead for a member it skips. Every
+// member carries the first victim's message prefix (`group_scope`), so a
+// line with another prefix starts another OOM. An unknown prefix on either
+// side does not tell them apart.
+bool IsGroupMemberLine(const OomMessage& msg, bool group,
                        std::optional<OomScope> group_scope);
 
 // True when a summary naming `summary_pid` was printed for the kill of

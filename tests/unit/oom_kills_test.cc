@@ -325,23 +325,18 @@ TEST_F(KillAssemblerTest, GroupKillRepeatingItsVictimCountsTheRepeatApart) {
   EXPECT_EQ(assembler_.invocations(), 1u);
 }
 
-// KNOWN BUG, disabled so that this refactoring changes no behaviour: a member
-// of a memory.oom.group kill that is already exiting ends the group.
-// mm/oom_kill.c kills each member with __oom_kill_process, which prints
+// A member of a memory.oom.group kill that is already exiting does not end
+// the group. The kernel kills each member in turn and prints
 //   "<msg>: OOM victim N (comm) is already exiting. Skip killing the task"
-// instead of a kill line when the member has no mm left (it is between
-// exit_mm and cgroup_exit), and goes on with the next member. The records
-// below are those of debian-6.12-kmsg-raw-vm-oom-group.log (666, 767-772)
-// with such a line for a third sleeper, 260, in the middle of the group.
-// The assembler takes the line for an OOM event of its own whose killer
-// chose to kill nobody (as when the chosen victim is exiting), so the kill
-// lines after it start new, header-less events: 265 loses the group's
-// constraint and oom_memcg (its cgroup label becomes ""), 273 is counted a
-// second time as a new kill instead of as a repeated kill line, and three
-// invocations too many are counted (4 kills, 0 repeats, 4 invocations
-// today). Expected: three kills, one repeat, one invocation.
-TEST_F(KillAssemblerTest,
-       DISABLED_AnExitingMemberInTheMiddleOfAGroupKillEndsNothing) {
+// instead of a kill line for a member with no mm left (between exit_mm and
+// cgroup_exit), then goes on with the next
+// (docs/kernel-formats.md#group-kills). The records are those of
+// debian-6.12-kmsg-raw-vm-oom-group.log (666, 767-772) with such a line for a
+// third sleeper, 260, in the middle of the group. The assembler once took that
+// line for an OOM event of its own, so 265 lost the group's constraint and
+// oom_memcg (cgroup ""), 273 was counted again as a new kill, and 4 invocations
+// were counted: 4 kills, 0 repeats.
+TEST_F(KillAssemblerTest, AnExitingMemberInTheMiddleOfAGroupKillEndsNothing) {
   for (std::string_view record : {
            "4,666,6147425,-;hog invoked oom-killer: "
            "gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
@@ -946,7 +941,7 @@ TEST(KillAssemblyStepsTest, KillFromAnOldKillLine) {
   EXPECT_FALSE(kill.timestamp.has_value());
 }
 
-TEST(KillAssemblyStepsTest, IsGroupMemberKill) {
+TEST(KillAssemblyStepsTest, IsGroupMemberLine) {
   const OomMessage memcg = ParseOomMessage(Kill6(1));
   const OomMessage global = ParseOomMessage(
       "Out of memory: Killed process 77 (other) total-vm:1kB, anon-rss:2kB, "
@@ -956,12 +951,20 @@ TEST(KillAssemblyStepsTest, IsGroupMemberKill) {
       "Tasks in /grp are going to be killed due to memory.oom.group set");
   ASSERT_EQ(global.scope, OomScope::kGlobal);
   ASSERT_FALSE(no_prefix.scope.has_value());
-  EXPECT_TRUE(IsGroupMemberKill(memcg, true, OomScope::kMemcg));
-  EXPECT_TRUE(IsGroupMemberKill(memcg, true, std::nullopt));
-  EXPECT_TRUE(IsGroupMemberKill(no_prefix, true, OomScope::kMemcg));
-  EXPECT_FALSE(IsGroupMemberKill(global, true, OomScope::kMemcg));
-  EXPECT_FALSE(IsGroupMemberKill(memcg, false, OomScope::kMemcg));
-  EXPECT_FALSE(IsGroupMemberKill(group, true, OomScope::kMemcg));
+  EXPECT_TRUE(IsGroupMemberLine(memcg, true, OomScope::kMemcg));
+  EXPECT_TRUE(IsGroupMemberLine(memcg, true, std::nullopt));
+  EXPECT_TRUE(IsGroupMemberLine(no_prefix, true, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberLine(global, true, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberLine(memcg, false, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberLine(group, true, OomScope::kMemcg));
+  // A member the group kill skipped.
+  const OomMessage exiting = ParseOomMessage(
+      "Memory cgroup out of memory: OOM victim 260 (sleeper) is already "
+      "exiting. Skip killing the task");
+  ASSERT_EQ(exiting.kind, OomMessageKind::kAlreadyExiting);
+  EXPECT_TRUE(IsGroupMemberLine(exiting, true, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberLine(exiting, false, OomScope::kMemcg));
+  EXPECT_FALSE(IsGroupMemberLine(exiting, true, OomScope::kGlobal));
 }
 
 TEST(KillAssemblyStepsTest, SummaryIsForKill) {
