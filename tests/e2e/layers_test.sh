@@ -7,8 +7,8 @@
 #     libc's or OpenSSL's (poll, accept, dlopen, SSL_get_peer_certificate;
 #     exporter/http/civetweb_shims.h): no library does, nor any other test;
 #   - every oom_* family of the golden scrapes is named by one string
-#     literal in one file under collectors/, so `git grep '"NAME"'` finds
-#     its code.
+#     literal in one file, in the folder of the collector docs/metrics.md
+#     names for it, so `git grep '"NAME"'` finds its code.
 #   tests/e2e/layers_test.sh build/oom_exporter
 
 BINARY=${1:?usage: layers_test.sh path/to/oom_exporter}
@@ -93,19 +93,30 @@ done
 check "the collectors' $clean test binaries replace nothing of libc or OpenSSL" \
   test "$clean" -ge 20
 
-# Every family's name, once, in the code of one collector.
+# Every family's name, once, in the folder of the collector that
+# docs/metrics.md names for it (or the scrape registry's, or the HTTP
+# server's).
 families=$(sed -n 's/^# TYPE \(oom_[a-z0-9_]*\) .*/\1/p' tests/golden/*.txt | sort -u)
 found=0
 for family in $families; do
   files=$(git grep -l -F "\"$family\"" -- collectors exporter || true)
+  owner=$(awk -F'|' -v name="\`$family\`" '$2 ~ " " name " " { gsub(/ /, "", $4); print $4 }' docs/metrics.md)
+  case "$owner" in
+    "(everyscrape)") folder=collectors/scrape/ ;;
+    "(HTTPserver)") folder=exporter/http/ ;;
+    *) folder=collectors/$owner/ ;;
+  esac
   if [[ $(wc -w <<<"$files") -ne 1 ]]; then
     CHECKS=$((CHECKS + 1))
     fail "$family is named in $(wc -w <<<"$files") files (${files//$'\n'/ }), not one"
+  elif [[ -z "$owner" || "$files" != "$folder"* ]]; then
+    CHECKS=$((CHECKS + 1))
+    fail "$family is named in $files, not under $folder (docs/metrics.md: collector '$owner')"
   else
     found=$((found + 1))
   fi
 done
-check "each of the $found oom_* families is named in exactly one source file" \
+check "each of the $found oom_* families is named in exactly one file, in its collector's folder" \
   test "$found" -ge 50
 
 echo "layers_test: $CHECKS checks, $FAILURES failed"
