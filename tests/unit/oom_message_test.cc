@@ -879,6 +879,40 @@ TEST(ParseOomMessageTest, OtherPanicsAreNotOomPanics) {
   EXPECT_EQ(KindName(ParseOomMessage(" panic+0xfc/0x2b0").kind), "kNone");
 }
 
+// ParseOomMessage looks for each kind's mark in a fixed order and the first
+// one found decides: a comm holding a later kind's mark does not change the
+// kind of its line.
+TEST(ParseOomMessageTest, FirstMarkFoundDecides) {
+  OomMessage m = ParseOomMessage(
+      "Out of memory: Killed process 7 (Kill process 1) total-vm:1kB, "
+      "anon-rss:1kB, file-rss:0kB");
+  EXPECT_EQ(KindName(m.kind), "kKill");
+  EXPECT_EQ(m.comm, "Kill process 1");
+
+  m = ParseOomMessage(
+      "Task in x invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+      "oom_score_adj=0");
+  EXPECT_EQ(KindName(m.kind), "kHeader");
+  EXPECT_EQ(m.comm, "Task in x");
+
+  m = ParseOomMessage(
+      "oom_reaper: reaped process 5 (Tasks in ), now anon-rss:0kB");
+  EXPECT_EQ(KindName(m.kind), "kReaped");
+  EXPECT_EQ(m.comm, "Tasks in ");
+}
+
+// A mark without the rest of its line is not an OOM-killer line.
+TEST(ParseOomMessageTest, MarkWithoutItsLineIsNone) {
+  for (std::string_view text : {
+           "Out of memory: OOM victim 5 (x) was reaped",
+           "Memory cgroup out of memory: OOM victim x (y) is already exiting",
+           "Task in /x was moved",
+       }) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(KindName(ParseOomMessage(text).kind), "kNone");
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Broken and unrelated lines.
 
