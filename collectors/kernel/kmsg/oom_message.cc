@@ -10,6 +10,10 @@ constexpr std::string_view kSelect = "Kill process ";
 constexpr std::string_view kSummary = "oom-kill:";
 constexpr std::string_view kInvoked = " invoked oom-killer: ";
 constexpr std::string_view kReaper = "oom_reaper: ";
+constexpr std::string_view kTaskIn = "Task in ";
+constexpr std::string_view kTasksIn = "Tasks in ";
+constexpr std::string_view kVictim = "OOM victim ";
+constexpr std::string_view kPanic = "Kernel panic - not syncing: ";
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -101,13 +105,14 @@ void TakeSizes(std::string_view s, OomMessage* msg) {
 }
 
 // Kill lines of every era (after "Killed process "):
-//   6.18   2555 (python3) total-vm:75160kB, anon-rss:65152kB, file-rss:6628kB,
-//          shmem-rss:0kB, UID:0 pgtables:188kB oom_score_adj:0
-//   4.9    1234 (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB,
-//   shmem-rss:...kB 3.10   1234 (java) total-vm:...kB, anon-rss:...kB,
-//   file-rss:...kB el7    1234 (java), UID 1000, total-vm:...kB, ...,
-//   shmem-rss:...kB el6    1234, UID 1000, (java) total-vm:...kB,
-//   anon-rss:...kB, file-rss:...kB
+//   6.18  2555 (python3) total-vm:75160kB, anon-rss:65152kB, file-rss:6628kB,
+//         shmem-rss:0kB, UID:0 pgtables:188kB oom_score_adj:0
+//   4.9   1234 (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB,
+//         shmem-rss:...kB
+//   3.10  1234 (java) total-vm:...kB, anon-rss:...kB, file-rss:...kB
+//   el7   1234 (java), UID 1000, total-vm:...kB, ..., shmem-rss:...kB
+//   el6   1234, UID 1000, (java) total-vm:...kB, anon-rss:...kB,
+//         file-rss:...kB
 bool ParseKillTail(std::string_view s, OomMessage* msg) {
   std::string_view probe = s;
   std::optional<int64_t> pid = TakeInt(&probe);
@@ -213,122 +218,149 @@ bool ParseSummary(std::string_view s, OomMessage* msg) {
   return true;
 }
 
+// One function per kind of line, called by ParseOomMessage once it found
+// what marks the kind (at `at` when given); each fills `msg` and returns the
+// kind, which stays kNone when the mark turns out to mean something else.
+
+// "Memory cgroup out of memory: Killed process 2555 (python3)
+//  total-vm:75160kB, anon-rss:65152kB, file-rss:6628kB, shmem-rss:0kB, UID:0
+//  pgtables:188kB oom_score_adj:0" (other eras: ParseKillTail)
+OomMessageKind ParseKillLine(std::string_view text, std::size_t at,
+                             OomMessage* msg) {
+  ScopeFromPrefix(text.substr(0, at), msg);
+  return ParseKillTail(text.substr(at + kKilled.size()), msg)
+             ? OomMessageKind::kKill
+             : OomMessageKind::kUnrecognized;
+}
+
+// "Memory cgroup out of memory: Kill process 1234 (java) score 875 or
+//  sacrifice child"
+OomMessageKind ParseSelectionLine(std::string_view text, std::size_t at,
+                                  OomMessage* msg) {
+  std::string_view s = text.substr(at + kSelect.size());
+  ScopeFromPrefix(text.substr(0, at), msg);
+  if (!TakePidComm(&s, ") score ", msg)) return OomMessageKind::kUnrecognized;
+  msg->score = TakeInt(&s);
+  return OomMessageKind::kSelection;
+}
+
+// "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,
+//  mems_allowed=0,oom_memcg=/oom_fixture,task_memcg=/oom_fixture,
+//  task=python3,pid=2555,uid=0"
+OomMessageKind ParseSummaryLine(std::string_view text, OomMessage* msg) {
+  return ParseSummary(text.substr(kSummary.size()), msg)
+             ? OomMessageKind::kSummary
+             : OomMessageKind::kUnrecognized;
+}
+
+// "python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0,
+//  oom_score_adj=0"
+OomMessageKind ParseHeaderLine(std::string_view text, std::size_t at,
+                               OomMessage* msg) {
+  msg->comm = text.substr(0, at);
+  msg->has_comm = true;
+  std::size_t adj = text.find("oom_score_adj=", at);
+  if (adj != std::string_view::npos) {
+    std::string_view s = text.substr(adj + 14);
+    msg->oom_score_adj = TakeInt(&s);
+  }
+  return OomMessageKind::kHeader;
+}
+
+// After "oom_reaper: ":
+//   "reaped process 2555 (python3), now anon-rss:0kB, file-rss:0kB, ..."
+//   "unable to reap pid:2555 (python3)"
+OomMessageKind ParseReaperLine(std::string_view text, OomMessage* msg) {
+  std::string_view s = text.substr(kReaper.size());
+  if (StartsWith(s, "reaped process ")) {
+    s.remove_prefix(15);
+    return TakePidComm(&s, "), now ", msg) ? OomMessageKind::kReaped
+                                           : OomMessageKind::kUnrecognized;
+  }
+  if (StartsWith(s, "unable to reap pid:")) {
+    s.remove_prefix(19);
+    return TakePidComm(&s, ")", msg) ? OomMessageKind::kUnableToReap
+                                     : OomMessageKind::kUnrecognized;
+  }
+  return OomMessageKind::kUnrecognized;
+}
+
+// "Task in /docker/abc killed as a result of limit of /docker"
+OomMessageKind ParseTaskInLine(std::string_view text, OomMessage* msg) {
+  constexpr std::string_view kLimit = " killed as a result of limit of ";
+  std::size_t limit = text.find(kLimit);
+  if (limit == std::string_view::npos) return OomMessageKind::kNone;
+  msg->scope = OomScope::kMemcg;
+  msg->task_memcg = text.substr(kTaskIn.size(), limit - kTaskIn.size());
+  msg->oom_memcg = TrimSpace(text.substr(limit + kLimit.size()));
+  return OomMessageKind::kTaskIn;
+}
+
+// "Tasks in /kubepods/pod1 are going to be killed due to memory.oom.group
+//  set"
+OomMessageKind ParseGroupLine(std::string_view text, OomMessage* msg) {
+  std::size_t are =
+      text.find(" are going to be killed due to memory.oom.group");
+  if (are == std::string_view::npos) return OomMessageKind::kNone;
+  msg->oom_memcg = text.substr(kTasksIn.size(), are - kTasksIn.size());
+  return OomMessageKind::kGroup;
+}
+
+// "Memory cgroup out of memory: OOM victim 1234 (java) is already exiting.
+//  Skip killing the task"
+OomMessageKind ParseAlreadyExitingLine(std::string_view text, std::size_t at,
+                                       OomMessage* msg) {
+  std::string_view s = text.substr(at + kVictim.size());
+  ScopeFromPrefix(text.substr(0, at), msg);
+  return TakePidComm(&s, ") is already exiting", msg)
+             ? OomMessageKind::kAlreadyExiting
+             : OomMessageKind::kNone;
+}
+
+// "Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is
+// enabled", "... Out of memory and no killable processes..." (3.10),
+// "... System is deadlocked on memory" (4.19+); other panics are kNone.
+OomMessageKind ParsePanicLine(std::string_view text, std::size_t at,
+                              OomMessage* msg) {
+  std::string_view reason = text.substr(at + kPanic.size());
+  if (!StartsWith(reason, "Out of memory") &&
+      !StartsWith(reason, "System is deadlocked on memory")) {
+    return OomMessageKind::kNone;
+  }
+  msg->panic = text.substr(at);
+  return OomMessageKind::kPanic;
+}
+
 }  // namespace
 
 OomMessage ParseOomMessage(std::string_view text) {
+  constexpr std::size_t kNpos = std::string_view::npos;
   OomMessage msg;
   // Most lines of a kernel log are not about the OOM killer: reject them
-  // with as few scans as possible.
-  std::size_t killed = text.find(kKilled);
-  if (killed != std::string_view::npos) {
-    ScopeFromPrefix(text.substr(0, killed), &msg);
-    msg.kind = ParseKillTail(text.substr(killed + kKilled.size()), &msg)
-                   ? OomMessageKind::kKill
-                   : OomMessageKind::kUnrecognized;
-    return msg;
-  }
-  std::size_t select = text.find(kSelect);
-  if (select != std::string_view::npos) {
-    // "<msg>: Kill process 1234 (java) score 875 or sacrifice child"
-    std::string_view s = text.substr(select + kSelect.size());
-    ScopeFromPrefix(text.substr(0, select), &msg);
-    if (TakePidComm(&s, ") score ", &msg)) {
-      msg.score = TakeInt(&s);
-      msg.kind = OomMessageKind::kSelection;
-    } else {
-      msg.kind = OomMessageKind::kUnrecognized;
-    }
-    return msg;
-  }
-  if (StartsWith(text, kSummary)) {
-    msg.kind = ParseSummary(text.substr(kSummary.size()), &msg)
-                   ? OomMessageKind::kSummary
-                   : OomMessageKind::kUnrecognized;
-    return msg;
-  }
-  std::size_t invoked = text.find(kInvoked);
-  if (invoked != std::string_view::npos) {
-    // "python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0,
-    //  oom_score_adj=0"
-    msg.kind = OomMessageKind::kHeader;
-    msg.comm = text.substr(0, invoked);
-    msg.has_comm = true;
-    std::size_t adj = text.find("oom_score_adj=", invoked);
-    if (adj != std::string_view::npos) {
-      std::string_view s = text.substr(adj + 14);
-      msg.oom_score_adj = TakeInt(&s);
-    }
-    return msg;
-  }
-  if (StartsWith(text, kReaper)) {
-    std::string_view s = text.substr(kReaper.size());
-    if (StartsWith(s, "reaped process ")) {
-      // "oom_reaper: reaped process 2555 (python3), now anon-rss:0kB, ..."
-      s.remove_prefix(15);
-      msg.kind = TakePidComm(&s, "), now ", &msg)
-                     ? OomMessageKind::kReaped
-                     : OomMessageKind::kUnrecognized;
-    } else if (StartsWith(s, "unable to reap pid:")) {
-      // "oom_reaper: unable to reap pid:2555 (python3)"
-      s.remove_prefix(19);
-      msg.kind = TakePidComm(&s, ")", &msg) ? OomMessageKind::kUnableToReap
-                                            : OomMessageKind::kUnrecognized;
-    } else {
-      msg.kind = OomMessageKind::kUnrecognized;
-    }
-    return msg;
-  }
-  if (StartsWith(text, "Task in ")) {
-    // "Task in /docker/abc killed as a result of limit of /docker"
-    constexpr std::string_view kLimit = " killed as a result of limit of ";
-    std::size_t limit = text.find(kLimit);
-    if (limit != std::string_view::npos) {
-      msg.kind = OomMessageKind::kTaskIn;
-      msg.scope = OomScope::kMemcg;
-      msg.task_memcg = text.substr(8, limit - 8);
-      msg.oom_memcg = TrimSpace(text.substr(limit + kLimit.size()));
-    }
-    return msg;
-  }
-  if (StartsWith(text, "Tasks in ")) {
-    // "Tasks in /kubepods/pod1 are going to be killed due to memory.oom.group
-    // set"
-    std::size_t are =
-        text.find(" are going to be killed due to memory.oom.group");
-    if (are != std::string_view::npos) {
-      msg.kind = OomMessageKind::kGroup;
-      msg.oom_memcg = text.substr(9, are - 9);
-    }
-    return msg;
-  }
-  std::size_t victim = text.find("OOM victim ");
-  if (victim != std::string_view::npos &&
-      text.find("is already exiting", victim) != std::string_view::npos) {
-    // "Memory cgroup out of memory: OOM victim 1234 (java) is already
-    //  exiting. Skip killing the task"
-    std::string_view s = text.substr(victim + 11);
-    ScopeFromPrefix(text.substr(0, victim), &msg);
-    if (TakePidComm(&s, ") is already exiting", &msg)) {
-      msg.kind = OomMessageKind::kAlreadyExiting;
-    }
-    return msg;
-  }
-  // Panics: "Kernel panic - not syncing: Out of memory: system-wide
-  // panic_on_oom is enabled", "... Out of memory and no killable
-  // processes..." (3.10), "... System is deadlocked on memory" (4.19+).
-  constexpr std::string_view kPanicPrefix = "Kernel panic - not syncing: ";
-  std::size_t panic = text.find(kPanicPrefix);
-  if (panic != std::string_view::npos) {
-    std::string_view reason = text.substr(panic + kPanicPrefix.size());
-    if (StartsWith(reason, "Out of memory") ||
-        StartsWith(reason, "System is deadlocked on memory")) {
-      msg.kind = OomMessageKind::kPanic;
-      msg.panic = text.substr(panic);
-    }
-    return msg;
-  }
-  // 4.19+ prints this as a warning; a global OOM then panics separately.
-  if (StartsWith(text, "Out of memory and no killable processes")) {
+  // with as few scans as possible. The first mark found decides the kind,
+  // in this order.
+  if (std::size_t killed = text.find(kKilled); killed != kNpos) {
+    msg.kind = ParseKillLine(text, killed, &msg);
+  } else if (std::size_t select = text.find(kSelect); select != kNpos) {
+    msg.kind = ParseSelectionLine(text, select, &msg);
+  } else if (StartsWith(text, kSummary)) {
+    msg.kind = ParseSummaryLine(text, &msg);
+  } else if (std::size_t invoked = text.find(kInvoked); invoked != kNpos) {
+    msg.kind = ParseHeaderLine(text, invoked, &msg);
+  } else if (StartsWith(text, kReaper)) {
+    msg.kind = ParseReaperLine(text, &msg);
+  } else if (StartsWith(text, kTaskIn)) {
+    msg.kind = ParseTaskInLine(text, &msg);
+  } else if (StartsWith(text, kTasksIn)) {
+    msg.kind = ParseGroupLine(text, &msg);
+  } else if (std::size_t victim = text.find(kVictim);
+             victim != kNpos &&
+             text.find("is already exiting", victim) != kNpos) {
+    msg.kind = ParseAlreadyExitingLine(text, victim, &msg);
+  } else if (std::size_t panic = text.find(kPanic); panic != kNpos) {
+    msg.kind = ParsePanicLine(text, panic, &msg);
+  } else if (StartsWith(text, "Out of memory and no killable processes")) {
+    // 4.19+ prints this as a warning; a global OOM then panics separately.
     msg.kind = OomMessageKind::kNoKillable;
   }
   return msg;
