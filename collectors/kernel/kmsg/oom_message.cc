@@ -154,68 +154,91 @@ bool ParseKillTail(std::string_view s, OomMessage* msg) {
   return StartsWith(probe, " (") || probe.empty();
 }
 
-// oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,
-//   mems_allowed=0,oom_memcg=/oom_fixture,task_memcg=/oom_fixture,
-//   task=python3,pid=2555,uid=0
-// Fields may be missing (no cpusets, no memcg), so each is looked for in
-// the kernel's order after the previous one.
-bool ParseSummary(std::string_view s, OomMessage* msg) {
-  auto value_of = [&s](std::string_view key, std::size_t from,
-                       std::size_t* at) -> std::optional<std::string_view> {
-    std::size_t pos = from == 0 && StartsWith(s, key) ? 0 : s.find(key, from);
-    if (pos == std::string_view::npos) return std::nullopt;
-    std::size_t start = pos + key.size();
-    std::size_t end = s.find(',', start);
-    *at = start;
-    return s.substr(start, end == std::string_view::npos ? end : end - start);
-  };
-  std::size_t at = 0;
-  // The tail first: ",pid=N,uid=N" ends the line, and task= may hold commas.
-  std::size_t pid_pos = s.rfind(",pid=");
+// Where the summary's "task=" field starts: the first "task=" at the start or
+// after a comma, so that one inside another field's value (a memcg path) is
+// skipped; npos when the line was cut before it.
+std::size_t FindSummaryTask(std::string_view s) {
   std::size_t task_pos = s.find("task=");
   while (task_pos != std::string_view::npos && task_pos > 0 &&
          s[task_pos - 1] != ',') {
-    task_pos = s.find("task=", task_pos + 1);  // skip "task_memcg="
+    task_pos = s.find("task=", task_pos + 1);
   }
+  return task_pos;
+}
+
+// Takes the summary's tail "task=python3,pid=2555,uid=0" off `s`, filling
+// comm, pid and uid, and leaves in `s` the fields before it. The tail is read
+// first: ",pid=N,uid=N" ends the line, and task= may hold commas. False when
+// the line was cut before task= and what is left holds no "constraint=".
+bool TakeSummaryTail(std::string_view* s, OomMessage* msg) {
+  std::size_t pid_pos = s->rfind(",pid=");
+  std::size_t task_pos = FindSummaryTask(*s);
   std::optional<int64_t> pid;
   std::string_view tail;
   if (pid_pos != std::string_view::npos && task_pos != std::string_view::npos &&
       task_pos < pid_pos) {
-    tail = s.substr(pid_pos + 5);
+    tail = s->substr(pid_pos + 5);
     pid = TakeInt(&tail);
   }
   if (pid) {
     msg->pid = pid;
-    msg->comm = s.substr(task_pos + 5, pid_pos - task_pos - 5);
+    msg->comm = s->substr(task_pos + 5, pid_pos - task_pos - 5);
     msg->has_comm = true;
     if (StartsWith(tail, ",uid=")) {
       tail.remove_prefix(5);
       msg->uid = TakeInt(&tail);
     }
-    s = s.substr(0, task_pos);
+    *s = s->substr(0, task_pos);
   } else if (task_pos != std::string_view::npos) {
-    s = s.substr(0, task_pos);  // cut after task=: the rest is complete
+    *s = s->substr(0, task_pos);  // cut after task=: the rest is complete
   } else {
     // Cut before task= (a pager, the record limit): the last field may be
     // cut too, so it is dropped; what precedes it still describes the OOM.
-    std::size_t last = s.rfind(',');
-    s = s.substr(0, last == std::string_view::npos ? 0 : last);
-    if (s.find("constraint=") == std::string_view::npos) return false;
+    std::size_t last = s->rfind(',');
+    *s = s->substr(0, last == std::string_view::npos ? 0 : last);
+    if (s->find("constraint=") == std::string_view::npos) return false;
   }
-  if (auto constraint = value_of("constraint=", 0, &at)) {
+  return true;
+}
+
+// The value of the summary field `key` ("constraint=", ",oom_memcg=", ...),
+// looked for from `from` on, up to the next comma; `*at` is set to where the
+// value starts, so that the next field is looked for after it.
+std::optional<std::string_view> SummaryValue(std::string_view s,
+                                             std::string_view key,
+                                             std::size_t from,
+                                             std::size_t* at) {
+  std::size_t pos = from == 0 && StartsWith(s, key) ? 0 : s.find(key, from);
+  if (pos == std::string_view::npos) return std::nullopt;
+  std::size_t start = pos + key.size();
+  std::size_t end = s.find(',', start);
+  *at = start;
+  return s.substr(start, end == std::string_view::npos ? end : end - start);
+}
+
+// The summary's fields before task=, each looked for in the kernel's order
+// after the previous one, since any may be missing (no cpusets, no memcg):
+//   constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,
+//   oom_memcg=/oom_fixture,task_memcg=/oom_fixture,
+void TakeSummaryFields(std::string_view s, OomMessage* msg) {
+  std::size_t at = 0;
+  if (auto constraint = SummaryValue(s, "constraint=", 0, &at)) {
     msg->constraint = *constraint;
     if (*constraint == "CONSTRAINT_MEMCG") msg->scope = OomScope::kMemcg;
   }
-  if (auto memcg = value_of(",oom_memcg=", at, &at)) msg->oom_memcg = *memcg;
+  if (auto memcg = SummaryValue(s, ",oom_memcg=", at, &at)) {
+    msg->oom_memcg = *memcg;
+  }
   if (s.find(",global_oom") != std::string_view::npos) {
     msg->global_oom = true;
     msg->scope = OomScope::kGlobal;
   }
-  if (auto memcg = value_of(",task_memcg=", at, &at)) msg->task_memcg = *memcg;
+  if (auto memcg = SummaryValue(s, ",task_memcg=", at, &at)) {
+    msg->task_memcg = *memcg;
+  }
   if (!msg->scope && !msg->constraint.empty() && msg->oom_memcg.empty()) {
     msg->scope = OomScope::kGlobal;  // constraint without any memcg context
   }
-  return true;
 }
 
 // One function per kind of line, called by ParseOomMessage once it found
@@ -248,9 +271,10 @@ OomMessageKind ParseSelectionLine(std::string_view text, std::size_t at,
 //  mems_allowed=0,oom_memcg=/oom_fixture,task_memcg=/oom_fixture,
 //  task=python3,pid=2555,uid=0"
 OomMessageKind ParseSummaryLine(std::string_view text, OomMessage* msg) {
-  return ParseSummary(text.substr(kSummary.size()), msg)
-             ? OomMessageKind::kSummary
-             : OomMessageKind::kUnrecognized;
+  std::string_view s = text.substr(kSummary.size());
+  if (!TakeSummaryTail(&s, msg)) return OomMessageKind::kUnrecognized;
+  TakeSummaryFields(s, msg);
+  return OomMessageKind::kSummary;
 }
 
 // "python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0,
