@@ -32,6 +32,10 @@ inline HttpResponse HttpGet(int port, std::string_view path) {
 // A blocking TCP socket connected to 127.0.0.1:`port`, or -1.
 int ConnectLoopback(int port);
 
+// A TCP socket listening on 127.0.0.1 on a port the kernel chose (stored in
+// `*port`) with `backlog`, or -1.
+int ListenLoopback(int backlog, int* port);
+
 // Sends `raw` bytes as they are and returns whatever comes back before the
 // server closes the connection (or `timeout_ms` passes).
 std::string SendRaw(int port, std::string_view raw, int timeout_ms = 5000);

@@ -203,17 +203,8 @@ class CountingHooks : public ListenerHooks {
 class InterceptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address = {};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
-                     sizeof(address)),
-              0);
-    ASSERT_EQ(::listen(listen_fd_, 8), 0);
-    socklen_t len = sizeof(address);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &len);
-    port_ = ntohs(address.sin_port);
+    listen_fd_ = ::oom::testing::ListenLoopback(8, &port_);
+    ASSERT_GE(listen_fd_, 0);
   }
   void TearDown() override { ::close(listen_fd_); }
 

@@ -52,17 +52,8 @@ bool ClosedByServer(int fd, int timeout_ms) {
 class GateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address = {};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
-                     sizeof(address)),
-              0);
-    ASSERT_EQ(::listen(listen_fd_, 64), 0);
-    socklen_t len = sizeof(address);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &len);
-    port_ = ntohs(address.sin_port);
+    listen_fd_ = ::oom::testing::ListenLoopback(64, &port_);
+    ASSERT_GE(listen_fd_, 0);
   }
   void TearDown() override {
     gate_.reset();

@@ -1,6 +1,7 @@
 #include "collectors/oom/oom_kills.h"
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -291,28 +292,30 @@ TEST_F(KillAssemblerTest, GlobalKillAfterAGroupKillIsANewEvent) {
 // records 666 and 767-772): the kernel kills its chosen victim, hog 273,
 // then every process of the group, hog again among them. Three kills, and
 // one repeated kill line, which /proc/vmstat oom_kill counts as a kill.
+constexpr std::string_view kGroupKill612[] = {
+    "4,666,6147425,-;hog invoked oom-killer: "
+    "gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
+    "6,767,6152703,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=("
+    "null),cpuset=/,mems_allowed=0,oom_memcg=/grp,task_memcg=/grp,"
+    "task=hog,pid=273,uid=0",
+    "3,768,6152813,-;Memory cgroup out of memory: Killed process 273 "
+    "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
+    "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
+    "6,769,6152901,-;Tasks in /grp are going to be killed due to "
+    "memory.oom.group set",
+    "3,770,6152977,-;Memory cgroup out of memory: Killed process 257 "
+    "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
+    "shmem-rss:648kB, UID:0 pgtables:40kB oom_score_adj:0",
+    "3,771,6159959,-;Memory cgroup out of memory: Killed process 265 "
+    "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
+    "shmem-rss:648kB, UID:0 pgtables:36kB oom_score_adj:0",
+    "3,772,6160035,-;Memory cgroup out of memory: Killed process 273 "
+    "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
+    "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
+};
+
 TEST_F(KillAssemblerTest, GroupKillRepeatingItsVictimCountsTheRepeatApart) {
-  for (std::string_view record : {
-           "4,666,6147425,-;hog invoked oom-killer: "
-           "gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
-           "6,767,6152703,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=("
-           "null),cpuset=/,mems_allowed=0,oom_memcg=/grp,task_memcg=/grp,"
-           "task=hog,pid=273,uid=0",
-           "3,768,6152813,-;Memory cgroup out of memory: Killed process 273 "
-           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
-           "6,769,6152901,-;Tasks in /grp are going to be killed due to "
-           "memory.oom.group set",
-           "3,770,6152977,-;Memory cgroup out of memory: Killed process 257 "
-           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:40kB oom_score_adj:0",
-           "3,771,6159959,-;Memory cgroup out of memory: Killed process 265 "
-           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:36kB oom_score_adj:0",
-           "3,772,6160035,-;Memory cgroup out of memory: Killed process 273 "
-           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
-       }) {
+  for (std::string_view record : kGroupKill612) {
     Add(record);
     if (record.substr(0, 6) == "3,771,") {
       EXPECT_EQ(assembler_.repeated_kills(), 0u);  // no repeat yet
@@ -337,29 +340,16 @@ TEST_F(KillAssemblerTest, GroupKillRepeatingItsVictimCountsTheRepeatApart) {
 // oom_memcg (cgroup ""), 273 was counted again as a new kill, and 4 invocations
 // were counted: 4 kills, 0 repeats.
 TEST_F(KillAssemblerTest, AnExitingMemberInTheMiddleOfAGroupKillEndsNothing) {
-  for (std::string_view record : {
-           "4,666,6147425,-;hog invoked oom-killer: "
-           "gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
-           "6,767,6152703,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=("
-           "null),cpuset=/,mems_allowed=0,oom_memcg=/grp,task_memcg=/grp,"
-           "task=hog,pid=273,uid=0",
-           "3,768,6152813,-;Memory cgroup out of memory: Killed process 273 "
-           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
-           "6,769,6152901,-;Tasks in /grp are going to be killed due to "
-           "memory.oom.group set",
-           "3,770,6152977,-;Memory cgroup out of memory: Killed process 257 "
-           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:40kB oom_score_adj:0",
-           "6,771,6153020,-;Memory cgroup out of memory: OOM victim 260 "
-           "(sleeper) is already exiting. Skip killing the task",
-           "3,772,6159959,-;Memory cgroup out of memory: Killed process 265 "
-           "(sleeper) total-vm:2048kB, anon-rss:1024kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:36kB oom_score_adj:0",
-           "3,773,6160035,-;Memory cgroup out of memory: Killed process 273 "
-           "(hog) total-vm:31860kB, anon-rss:30336kB, file-rss:0kB, "
-           "shmem-rss:648kB, UID:0 pgtables:100kB oom_score_adj:0",
-       }) {
+  // The records above, with that line after the first sleeper's kill; the
+  // two kill lines after it move one sequence number on.
+  std::vector<std::string> records(std::begin(kGroupKill612),
+                                   std::begin(kGroupKill612) + 5);
+  records.push_back(
+      "6,771,6153020,-;Memory cgroup out of memory: OOM victim 260 "
+      "(sleeper) is already exiting. Skip killing the task");
+  records.push_back("3,772" + std::string(kGroupKill612[5].substr(5)));
+  records.push_back("3,773" + std::string(kGroupKill612[6].substr(5)));
+  for (const std::string& record : records) {
     Add(record);
   }
   Flush();
