@@ -218,6 +218,19 @@ class GateMetrics : public prometheus::Collectable {
   const HttpServer* const server_;
 };
 
+// civetweb's options for `options`, listening on `ports` (civetweb's
+// syntax; with TLS, each port marked as such).
+std::vector<std::string> CivetOptions(const HttpServerOptions& options,
+                                      const std::string& ports, bool tls) {
+  return {
+      "listening_ports",    tls ? ports + "s" : ports,
+      "num_threads",        absl::StrCat(options.max_connections),
+      "request_timeout_ms", absl::StrCat(options.request_timeout.count()),
+      "max_request_size",   absl::StrCat(options.max_header_bytes),
+      "enable_keep_alive",  "no",
+  };
+}
+
 }  // namespace
 
 HttpServer::HttpServer(HttpServerOptions options,
@@ -268,46 +281,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         absl::StrCat("cannot set TLS up: ", web.status().message()));
   }
   server->web_ = *std::move(web);
-  CivetCallbacks callbacks;
-  callbacks.init_context = OnInitContext;
-  callbacks.log_message = OnLogMessage;
-  callbacks.begin_request = OnBeginRequest;
-  if (tls) callbacks.init_ssl = OnInitSsl;
-  std::vector<std::string> civet_options = {
-      "listening_ports",    tls ? ports + "s" : ports,
-      "num_threads",        absl::StrCat(options.max_connections),
-      "request_timeout_ms", absl::StrCat(options.request_timeout.count()),
-      "max_request_size",   absl::StrCat(options.max_header_bytes),
-      "enable_keep_alive",  "no",
-  };
-
-  Starting starting;
-  starting.server = server.get();
-  starting.before_serving = &server->options_.before_serving;
-  t_starting = &starting;
-  std::string failure;
-  try {
-    server->exposer_ = std::make_unique<prometheus::Exposer>(
-        std::move(civet_options), &callbacks);
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  t_starting = nullptr;
-  server->context_ = starting.context;
-  if (!starting.before_serving_status.ok()) {
-    return starting.before_serving_status;
-  }
-  if (!starting.tls_errors.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot set TLS up: ", starting.tls_errors));
-  }
-  if (server->exposer_ == nullptr) {
-    // civetweb's own exception text is the same for every cause; what it
-    // logged through log_message says which.
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address, ": ",
-                     starting.errors.empty() ? failure : starting.errors));
-  }
+  OOM_RETURN_IF_ERROR(
+      server->StartCivetweb(CivetOptions(options, ports, tls), tls));
   server->exposer_->RegisterCollectable(server->registry_,
                                         options.telemetry_path);
   server->gate_metrics_ = std::make_shared<GateMetrics>(server.get());
@@ -317,6 +292,43 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   server->port_ = bound.empty() ? 0 : bound.front();
 
   return server;
+}
+
+absl::Status HttpServer::StartCivetweb(std::vector<std::string> civet_options,
+                                       bool tls) {
+  CivetCallbacks callbacks;
+  callbacks.init_context = OnInitContext;
+  callbacks.log_message = OnLogMessage;
+  callbacks.begin_request = OnBeginRequest;
+  if (tls) callbacks.init_ssl = OnInitSsl;
+  Starting starting;
+  starting.server = this;
+  starting.before_serving = &options_.before_serving;
+  t_starting = &starting;
+  std::string failure;
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(std::move(civet_options),
+                                                     &callbacks);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  t_starting = nullptr;
+  context_ = starting.context;
+  if (!starting.before_serving_status.ok()) {
+    return starting.before_serving_status;
+  }
+  if (!starting.tls_errors.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot set TLS up: ", starting.tls_errors));
+  }
+  if (exposer_ == nullptr) {
+    // civetweb's own exception text is the same for every cause; what it
+    // logged through log_message says which.
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen_address, ": ",
+                     starting.errors.empty() ? failure : starting.errors));
+  }
+  return absl::OkStatus();
 }
 
 void HttpServer::PutUpGate(const mg_context* ctx) {

@@ -102,6 +102,13 @@ class HttpServer {
   HttpServer(HttpServerOptions options,
              std::shared_ptr<ScrapeRegistry> registry);
 
+  // Starts civetweb (through prometheus-cpp's Exposer) with `civet_options`
+  // and this server's hooks: the gate goes up and before_serving runs
+  // inside, before civetweb's threads start. Sets exposer_ and context_, or
+  // says why civetweb did not start (before_serving's error, a TLS file,
+  // the port).
+  absl::Status StartCivetweb(std::vector<std::string> civet_options, bool tls);
+
   std::string LandingPage() const;
 
   HttpServerOptions options_;
