@@ -31,7 +31,9 @@ class MemoryCgroup {
   bool v2() const { return v2_; }
 
   // Forks a child named `comm` (at most 15 bytes) that joins the cgroup and
-  // allocates and touches memory until the kernel kills it. Returns its pid
+  // allocates and touches memory until the kernel kills it. First waits (at
+  // most 10 s) until the kernel's rate limit of OOM headers leaves room for
+  // this kill's, so that the log names its cgroup. Returns its pid
   // once it has been killed by SIGKILL; an error if it exits any other way
   // or is not killed within 30 s (the child is then killed).
   absl::StatusOr<int> RunUntilOomKilled(const std::string& comm) const;
