@@ -11,14 +11,19 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "collectors/kernel/kmsg/kmsg_reader.h"
+#include "collectors/kernel/kmsg/log_line.h"
+#include "collectors/kernel/kmsg/oom_message.h"
 
 namespace oom::testing {
 namespace {
@@ -65,31 +70,27 @@ bool IsDir(const std::string& path) {
 }
 
 // OOM headers ("... invoked oom-killer: ...") the kernel printed in the
-// last `window_s` seconds of its log clock, from the records of /dev/kmsg
-// (a record: "<prio>,<seq>,<usec since boot>,<flag>;<text>"); -1 when the
-// log cannot be read.
+// last `window_s` seconds of its log clock, read from /dev/kmsg with the
+// exporter's own reader and parsers; -1 when the log cannot be read.
 int RecentOomHeaders(double window_s) {
-  int fd = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return -1;
+  absl::StatusOr<std::unique_ptr<KmsgReader>> reader =
+      KmsgReader::Open("/dev/kmsg");
+  if (!reader.ok()) return -1;
+  std::vector<std::string> lines;
+  while ((*reader)->Read(0, &lines) == KmsgReader::Result::kLines) {
+  }
   timespec now;
   ::clock_gettime(CLOCK_MONOTONIC, &now);
   const double now_s = now.tv_sec + now.tv_nsec / 1e9;
   int count = 0;
-  char record[8192];
-  while (true) {
-    ssize_t n = ::read(fd, record, sizeof(record) - 1);
-    if (n < 0 && errno == EPIPE) continue;  // overwritten under us
-    if (n <= 0) break;                      // EAGAIN: the end of the ring
-    record[n] = '\0';
-    const char* text = std::strchr(record, ';');
-    unsigned long long usec = 0;
-    if (text == nullptr || std::sscanf(record, "%*d,%*u,%llu", &usec) != 1 ||
-        std::strstr(text, " invoked oom-killer: ") == nullptr) {
-      continue;
+  LogLine line;
+  for (const std::string& raw : lines) {
+    ParseLogLine(raw, &line);
+    if (line.kmsg && line.kmsg->timestamp_us / 1e6 > now_s - window_s &&
+        ParseOomMessage(line.text).kind == OomMessageKind::kHeader) {
+      ++count;
     }
-    if (usec / 1e6 > now_s - window_s) ++count;
   }
-  ::close(fd);
   return count;
 }
 
