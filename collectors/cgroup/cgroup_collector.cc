@@ -15,6 +15,7 @@
 #include "collectors/kernel/cgroupfs/cgroup_memory.h"
 #include "collectors/kernel/cgroupfs/cgroup_path.h"
 #include "collectors/kernel/cgroupfs/memory_hierarchy.h"
+#include "collectors/kernel/cgroupfs/memory_stat.h"
 #include "collectors/kernel/procfs/meminfo.h"
 #include "collectors/kernel/procfs/mountinfo.h"
 #include "collectors/kernel/procfs/pressure.h"
@@ -42,6 +43,19 @@ constexpr MetricDesc kUsage{
     "oom_cgroup_memory_usage_bytes",
     "Memory charged to the cgroup (v2 memory.current, v1 "
     "memory.usage_in_bytes)",
+    MetricType::Gauge};
+constexpr MetricDesc kWorkingSet{
+    "oom_cgroup_memory_working_set_bytes",
+    "Memory charged to the cgroup minus its inactive page cache, as the "
+    "kubelet and cAdvisor count the working set; still counts active page "
+    "cache (usage minus memory.stat inactive_file, v1 total_inactive_file)",
+    MetricType::Gauge};
+constexpr MetricDesc kUnreclaimable{
+    "oom_cgroup_memory_unreclaimable_bytes",
+    "Memory charged to the cgroup that the kernel cannot reclaim without "
+    "swap or an OOM kill: anonymous, shmem and tmpfs, mlocked and kernel "
+    "memory (usage minus memory.stat active_file, inactive_file and "
+    "slab_reclaimable; v1 total_active_file and total_inactive_file)",
     MetricType::Gauge};
 constexpr MetricDesc kLimit{
     "oom_cgroup_memory_limit_bytes",
@@ -151,7 +165,7 @@ struct CgroupGauges {
     const MetricDesc* desc;
     double value;
   };
-  std::array<Sample, 8> samples;
+  std::array<Sample, 10> samples;
   std::size_t size = 0;
 
   void Add(const MetricDesc& desc, double value) {
@@ -159,6 +173,16 @@ struct CgroupGauges {
   }
   void Add(const MetricDesc& desc, std::optional<uint64_t> bytes) {
     if (bytes) Add(desc, static_cast<double>(*bytes));
+  }
+  // Usage and the two measures memory.stat gives of it, when it parses.
+  void AddUsage(CgroupMemoryReader& memory, std::optional<uint64_t> usage) {
+    Add(kUsage, usage);
+    if (!usage) return;
+    if (std::optional<MemoryStat> stat = memory.Stat()) {
+      Add(kWorkingSet, static_cast<double>(WorkingSetBytes(*usage, *stat)));
+      Add(kUnreclaimable,
+          static_cast<double>(UnreclaimableBytes(*usage, *stat)));
+    }
   }
   // A 0/1 series that is left out when 0.
   void Flag(const MetricDesc& desc, std::optional<uint64_t> value) {
@@ -168,7 +192,7 @@ struct CgroupGauges {
 
 CgroupGauges ReadGaugesV2(CgroupMemoryReader& memory, bool node_has_swap) {
   CgroupGauges gauges;
-  gauges.Add(kUsage, memory.Usage());
+  gauges.AddUsage(memory, memory.Usage());
   gauges.Add(kLimit, memory.Limit());
   gauges.Add(kHigh, memory.High());
   if (node_has_swap) gauges.Add(kSwap, memory.SwapUsage(std::nullopt));
@@ -189,7 +213,7 @@ CgroupGauges ReadGaugesV1(CgroupMemoryReader& memory,
   CgroupGauges gauges;
   gauges.Flag(kUnderOom, events.under_oom);
   std::optional<uint64_t> usage = memory.Usage();
-  gauges.Add(kUsage, usage);
+  gauges.AddUsage(memory, usage);
   gauges.Add(kLimit, memory.Limit());
   // memsw exists only with swap accounting; then swap = memsw - usage.
   if (node_has_swap) gauges.Add(kSwap, memory.SwapUsage(usage));

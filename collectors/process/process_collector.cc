@@ -19,6 +19,7 @@
 #include "collectors/kernel/cgroupfs/cgroup_files.h"
 #include "collectors/kernel/cgroupfs/cgroup_memory.h"
 #include "collectors/kernel/cgroupfs/cgroup_path.h"
+#include "collectors/kernel/cgroupfs/memory_stat.h"
 #include "collectors/kernel/procfs/meminfo.h"
 #include "collectors/kernel/procfs/mountinfo.h"
 #include "collectors/oom/badness.h"
@@ -84,10 +85,11 @@ constexpr MetricDesc kSkipped{
     MetricType::Counter};
 constexpr MetricDesc kNextVictim{
     "oom_cgroup_next_victim_score",
-    "For each memory cgroup above 80 % of its limit, the process the kernel "
-    "would kill if the limit were hit, with its badness * 1000 / the "
-    "cgroup's limit in pages (+ allowed swap), as the kernel scores it "
-    "(memory.limit_in_bytes or memory.max, cgroup.procs, /proc/<pid>/status)",
+    "For each memory cgroup whose unreclaimable memory is above 80 % of its "
+    "limit, the process the kernel would kill if the limit were hit, with "
+    "its badness * 1000 / the cgroup's limit in pages (+ allowed swap), as "
+    "the kernel scores it (memory.limit_in_bytes or memory.max, memory.stat, "
+    "cgroup.procs, /proc/<pid>/status)",
     MetricType::Gauge};
 
 constexpr const char* kReasonNames[] = {"vanished", "permission", "malformed",
@@ -409,10 +411,16 @@ std::optional<uint64_t> ProcessCollector::HotCgroupPages(VictimWalk& walk,
   CgroupMemoryReader memory(cgroup, walk.hierarchy->v2);
   std::optional<uint64_t> limit = memory.Limit();
   if (!limit) return std::nullopt;
+  // Hot: what the kernel cannot reclaim is above 80 % of the limit. Usage
+  // bounds it from above, so memory.stat is read only when usage is above
+  // too; without memory.stat usage decides.
+  auto above = [&](uint64_t bytes) {
+    return static_cast<double>(bytes) > 0.8 * static_cast<double>(*limit);
+  };
   std::optional<uint64_t> usage = memory.Usage();
-  if (!usage || *limit < page_size_ ||
-      static_cast<double>(*usage) <= 0.8 * static_cast<double>(*limit)) {
-    return std::nullopt;
+  if (!usage || *limit < page_size_ || !above(*usage)) return std::nullopt;
+  if (std::optional<MemoryStat> stat = memory.Stat()) {
+    if (!above(UnreclaimableBytes(*usage, *stat))) return std::nullopt;
   }
   // mem_cgroup_get_max(): the limit plus the swap the cgroup may use, at
   // most all swap, when its swappiness is not 0.

@@ -10,8 +10,9 @@
 //                                                   RAM + swap (any kernel)
 //   oom_processes, oom_processes_protected, oom_process_score_max
 //   oom_process_hidepid, oom_process_skipped_total{reason}
-//   oom_cgroup_next_victim_score{cgroup,pid,comm}   for memory cgroups above
-//                                                   80 % of their limit
+//   oom_cgroup_next_victim_score{cgroup,pid,comm}   for memory cgroups whose
+//                                                   unreclaimable memory is
+//                                                   above 80 % of their limit
 //
 // Cost per scrape: one getdents64 pass over procfs and one small read
 // (oom_score) per process; oom_score_adj only where oom_score is 0 (to count
@@ -115,14 +116,17 @@ class ProcessCollector : public Collector {
   void SkipErrno(int err);
   void Export(const Details& details, uint64_t totalpages, MetricSink& sink);
 
-  // Walks the memory hierarchy for cgroups above 80 % of their limit and
-  // exports the process the kernel would kill in each.
+  // Walks the memory hierarchy for cgroups whose unreclaimable memory is
+  // above 80 % of their limit and exports the process the kernel would kill
+  // in each.
   void CollectNextVictims(const MemoryHierarchy& hierarchy, ProcReader& reader,
                           uint64_t swap_total_pages, MetricSink& sink);
   void WalkCgroups(VictimWalk& walk, const std::string& dir,
                    const std::string& path, int depth, MetricSink& sink);
   // The cgroup's limit in pages plus the swap it may use (the kernel's
-  // mem_cgroup_get_max()) when it is above 80 % of its limit, else nullopt.
+  // mem_cgroup_get_max()) when its unreclaimable memory (UnreclaimableBytes;
+  // usage when memory.stat cannot be read) is above 80 % of its limit, else
+  // nullopt.
   std::optional<uint64_t> HotCgroupPages(VictimWalk& walk, CgroupDir& cgroup);
   // The killable process of `pids` with the highest badness against
   // `totalpages`, with its badness.

@@ -151,5 +151,42 @@ TEST(CgroupMemoryReaderTest, SaysWhenTheCgroupIsGone) {
   EXPECT_TRUE(memory.errors().empty());
 }
 
+TEST(CgroupMemoryReaderTest, StatReadsTheVersionsKeys) {
+  TempTree tree;
+  tree.WriteFile("v2/memory.stat",
+                 "anon 4096\nfile 16384\ninactive_file 8192\n"
+                 "active_file 4096\nslab_reclaimable 1024\n");
+  tree.WriteFile("v1/memory.stat",
+                 "inactive_file 0\nactive_file 0\ntotal_inactive_file 8192\n"
+                 "total_active_file 4096\n");
+  tree.WriteFile("garbled/memory.stat", "inactive_file 8192\n");
+  tree.WriteFile("none/memory.current", "4096\n");
+  CgroupDir v2 = Open(tree, "v2");
+  CgroupMemoryReader v2_memory(v2, /*v2=*/true);
+  std::optional<MemoryStat> stat = v2_memory.Stat();
+  ASSERT_TRUE(stat.has_value());
+  EXPECT_EQ(stat->inactive_file, 8192u);
+  EXPECT_EQ(stat->active_file, 4096u);
+  EXPECT_EQ(stat->slab_reclaimable, 1024u);
+  CgroupDir v1 = Open(tree, "v1");
+  CgroupMemoryReader v1_memory(v1, /*v2=*/false);
+  stat = v1_memory.Stat();
+  ASSERT_TRUE(stat.has_value());
+  EXPECT_EQ(stat->inactive_file, 8192u);
+  EXPECT_EQ(stat->active_file, 4096u);
+  // No active_file line: an error kept, naming the file.
+  CgroupDir garbled = Open(tree, "garbled");
+  CgroupMemoryReader garbled_memory(garbled, /*v2=*/true);
+  EXPECT_EQ(garbled_memory.Stat(), std::nullopt);
+  ASSERT_EQ(garbled_memory.errors().size(), 1u);
+  EXPECT_THAT(garbled_memory.errors()[0].message(), HasSubstr("memory.stat"));
+  // No file: no measure, no error.
+  CgroupDir none = Open(tree, "none");
+  CgroupMemoryReader none_memory(none, /*v2=*/true);
+  EXPECT_EQ(none_memory.Stat(), std::nullopt);
+  EXPECT_TRUE(none_memory.errors().empty());
+  EXPECT_FALSE(none_memory.vanished());
+}
+
 }  // namespace
 }  // namespace oom

@@ -411,5 +411,46 @@ TEST(ProcessCollector, NextVictimOnCgroupV2WithSwap) {
               Optional(15362 * 1000 / 25600));
 }
 
+TEST(ProcessCollector, NextVictimOnlyWhereUnreclaimableMemoryIsHigh) {
+  // Three cgroups at 90 % of a 100 MiB limit: /cache holds page cache (80
+  // MiB of it on the file lists), /anon anonymous memory, /nostat has no
+  // memory.stat to tell, so its usage decides.
+  FakeProc proc(4000000, 0);
+  proc.Write("proc/self/mountinfo",
+             "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+  const std::string cg = "sys/fs/cgroup/";
+  proc.Write(cg + "cgroup.controllers", "cpu io memory pids\n");
+  int pid = 800;
+  for (const char* name : {"cache", "anon", "nostat"}) {
+    proc.Write(cg + name + "/memory.max", absl::StrCat(100 << 20, "\n"));
+    proc.Write(cg + name + "/memory.current", absl::StrCat(90 << 20, "\n"));
+    proc.Write(cg + name + "/cgroup.procs", absl::StrCat(pid, "\n"));
+    proc.Add({pid++, 500});
+  }
+  proc.Write(
+      cg + "cache/memory.stat",
+      absl::StrCat("anon 4194304\nactive_file ", 40 << 20, "\ninactive_file ",
+                   40 << 20, "\nslab_reclaimable 1048576\n"));
+  proc.Write(cg + "anon/memory.stat",
+             absl::StrCat("anon ", 88 << 20,
+                          "\nactive_file 1048576\ninactive_file 0\n"
+                          "slab_reclaimable 0\n"));
+  ProcessCollector collector(proc.roots(), ProcessOptions{});
+  std::vector<Sample> samples = CollectOnce(collector);
+  // Which cgroups have a next victim matters here, not its score.
+  EXPECT_EQ(CountSamples(samples, "oom_cgroup_next_victim_score"), 2);
+  EXPECT_FALSE(
+      FindValue(samples, "oom_cgroup_next_victim_score",
+                {{"cgroup", "/cache"}, {"pid", "800"}, {"comm", "app"}})
+          .has_value());
+  EXPECT_TRUE(FindValue(samples, "oom_cgroup_next_victim_score",
+                        {{"cgroup", "/anon"}, {"pid", "801"}, {"comm", "app"}})
+                  .has_value());
+  EXPECT_TRUE(
+      FindValue(samples, "oom_cgroup_next_victim_score",
+                {{"cgroup", "/nostat"}, {"pid", "802"}, {"comm", "app"}})
+          .has_value());
+}
+
 }  // namespace
 }  // namespace oom

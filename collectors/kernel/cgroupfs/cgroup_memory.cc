@@ -50,6 +50,17 @@ std::optional<uint64_t> CgroupMemoryReader::Usage() {
   return Bytes(v2_ ? "memory.current" : "memory.usage_in_bytes");
 }
 
+std::optional<MemoryStat> CgroupMemoryReader::Stat() {
+  std::optional<std::string_view> text = Text("memory.stat");
+  if (!text) return std::nullopt;
+  absl::StatusOr<MemoryStat> stat = ParseMemoryStat(*text, v2_);
+  if (!stat.ok()) {
+    Malformed("memory.stat", stat.status());
+    return std::nullopt;
+  }
+  return *stat;
+}
+
 std::optional<uint64_t> CgroupMemoryReader::Limit() {
   return LimitOf(v2_ ? "memory.max" : "memory.limit_in_bytes")
       .value_or(std::nullopt);

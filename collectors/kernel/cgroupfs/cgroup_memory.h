@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "collectors/kernel/cgroupfs/cgroup_files.h"
+#include "collectors/kernel/cgroupfs/memory_stat.h"
 #include "collectors/kernel/procfs/pressure.h"
 
 namespace oom {
@@ -31,6 +32,11 @@ class CgroupMemoryReader {
   // Memory charged to the cgroup: v2 memory.current, v1
   // memory.usage_in_bytes.
   std::optional<uint64_t> Usage();
+
+  // The reclaimable parts of memory.stat (v2 memory.stat, v1 its total_*
+  // keys); nullopt when the file is absent or did not parse (kept in
+  // errors()).
+  std::optional<MemoryStat> Stat();
 
   // The hard limit: v2 memory.max, v1 memory.limit_in_bytes; nullopt when
   // none is set.
