@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the VM tests' initramfs (a gzip'd cpio archive):
-#   tests/vm/initramfs.sh EXPORTER OUT
+#   tests/vm/initramfs.sh EXPORTER OUT [KERNEL_DIR...]
 # It holds busybox (busybox-static), EXPORTER with the shared libraries it
 # loads (from ldd), our static helpers (tests/vm/helpers/*.c, built here with
-# gcc -static), tests/vm/guest/{init,lib.sh} and the scenarios.
+# gcc -static), tests/vm/guest/{init,lib.sh} and the scenarios, and for each
+# KERNEL_DIR (a directory of tests/vm/kernels.sh) the modules of a virtio
+# disk, which the init loads for the kernel it runs on.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 exporter=$1
 out=$2
+shift 2
 
 root=$(mktemp -d)
 chmod 755 "$root"  # mktemp makes it 0700: / must be searchable by all
@@ -28,6 +31,28 @@ done
 # The hog under other names: comm tells the processes of a scenario apart.
 for name in sleeper leaker big small guarded; do
   ln "$root/bin/hog" "$root/bin/$name"
+done
+
+# The virtio disk's modules, as lib/modules/<uname -r>/NAME.ko with
+# load-order listing them in the order of their dependencies; those the
+# kernel has built in are not there. Uncompressed: busybox's insmod reads
+# plain .ko files only.
+for kernel in "$@"; do
+  for modules in "$kernel"/lib/modules/*/; do
+    dest=$root/lib/modules/$(basename "$modules")
+    mkdir -p "$dest"
+    : >"$dest/load-order"
+    for module in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev \
+      virtio_pci virtio_blk; do
+      file=$(find "$modules/kernel/drivers" \( -name "$module.ko" -o -name "$module.ko.xz" \) | head -1)
+      [[ -n $file ]] || continue
+      case $file in
+        *.xz) xz -dc "$file" >"$dest/$module.ko" ;;
+        *) cp "$file" "$dest/$module.ko" ;;
+      esac
+      echo "$module" >>"$dest/load-order"
+    done
+  done
 done
 
 cp "$here/guest/init" "$root/init"

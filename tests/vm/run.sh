@@ -65,8 +65,6 @@ exporter=$build/oom_exporter
 
 out=$build/vm
 mkdir -p "$out"
-initrd=$out/initrd.gz
-"$here/initramfs.sh" "$exporter" "$initrd"
 
 declare -A kernel_dir
 packages=("${entries[@]%%:*}")
@@ -74,6 +72,17 @@ packages=("${entries[@]%%:*}")
 while read -r package dir; do
   kernel_dir[$package]=$dir
 done < <("$here/kernels.sh" $(printf '%s\n' "${packages[@]}" | sort -u))
+
+initrd=$out/initrd.gz
+"$here/initramfs.sh" "$exporter" "$initrd" "${kernel_dir[@]}"
+# Every VM's disk, /dev/vda (virtio, read-only, shared by the VMs): 256 MiB
+# of a fixed byte pattern, so that a scenario can read it into page cache
+# that a real block device backs (tmpfs and the initramfs are shmem).
+disk=$out/disk.img
+if [[ ! -f $disk || $(stat -c %s "$disk") != 268435456 ]]; then
+  head -c 268435456 /dev/zero | tr '\0' 'o' >"$disk.tmp"
+  mv "$disk.tmp" "$disk"
+fi
 
 # boot ENTRY: one VM; its console goes to $out/ENTRY.log, its run time in
 # seconds to $out/ENTRY.seconds.
@@ -89,6 +98,7 @@ boot() {
   # 512 MiB, one CPU; the host-side timeout only ends a VM that hangs.
   timeout 300 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic \
     -no-reboot -kernel "${kernel_dir[$package]}/vmlinuz" -initrd "$initrd" \
+    -drive "file=$disk,format=raw,if=virtio,readonly=on" \
     -append "$append" </dev/null >"$out/$entry.log" 2>&1 || true
   echo $((SECONDS - start)) >"$out/$entry.seconds"
   if [[ -n $save_kmsg ]]; then
