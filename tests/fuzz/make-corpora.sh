@@ -106,6 +106,14 @@ while IFS= read -r file; do
   { printf '\x03'; cat "$file"; } | seed cgroup_fuzzer
 done < <(find "$fixtures" -type f \( -name memory.max -o -name memory.limit_in_bytes -o -name memory.failcnt \) | LC_ALL=C sort | head -40)
 
+# Selector 4 and 5: memory.stat samples, v1 and v2.
+for file in "$fixtures"/memory-stat/*-v1-*.stat; do
+  { printf '\x04'; cat "$file"; } | seed cgroup_fuzzer
+done
+for file in "$fixtures"/memory-stat/*-v2-*.stat; do
+  { printf '\x05'; cat "$file"; } | seed cgroup_fuzzer
+done
+
 # web_config_fuzzer: the shapes of a web config, valid and not (a bcrypt
 # hash of cost 4).
 hash='$2b$04$2EGB5rMFeRn/upHTxnsI8u1QPtzLExdque5XxkzKkPrzCMTejn1si'

@@ -6,8 +6,12 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "collectors/base/fs.h"
+#include "collectors/base/text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_tree.h"
 
 namespace oom {
 namespace {
@@ -59,8 +63,7 @@ constexpr char kV1Mixed[] =
     "total_active_anon 4096\n"
     "total_inactive_file 0\n"
     "total_active_file 17285120\n"
-    "total_unevictable 0\n"
-    ;
+    "total_unevictable 0\n";
 constexpr uint64_t kV1MixedUsage = 33206272;
 
 TEST(ParseMemoryStatTest, V1ReadsTheHierarchicalFileLists) {
@@ -82,10 +85,10 @@ TEST(ParseMemoryStatTest, V1MixedCgroup) {
 
 TEST(ParseMemoryStatTest, V1OwnKeysAreNotTheTotals) {
   // A parent whose own lists are empty and whose children hold the cache.
-  absl::StatusOr<MemoryStat> stat =
-      ParseMemoryStat("inactive_file 0\nactive_file 0\n"
-                      "total_inactive_file 8192\ntotal_active_file 4096\n",
-                      /*v2=*/false);
+  absl::StatusOr<MemoryStat> stat = ParseMemoryStat(
+      "inactive_file 0\nactive_file 0\n"
+      "total_inactive_file 8192\ntotal_active_file 4096\n",
+      /*v2=*/false);
   ASSERT_TRUE(stat.ok()) << stat.status();
   EXPECT_EQ(stat->inactive_file, 8192u);
   EXPECT_EQ(stat->active_file, 4096u);
@@ -125,16 +128,15 @@ TEST(ParseMemoryStatTest, MissingFileListIsAnError) {
 }
 
 TEST(ParseMemoryStatTest, GarbledValueIsAnError) {
-  absl::StatusOr<MemoryStat> stat = ParseMemoryStat(
-      "active_file 12x\ninactive_file 0\n", /*v2=*/true);
+  absl::StatusOr<MemoryStat> stat =
+      ParseMemoryStat("active_file 12x\ninactive_file 0\n", /*v2=*/true);
   EXPECT_EQ(stat.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(stat.status().message(), HasSubstr("active_file 12x"));
+  EXPECT_FALSE(ParseMemoryStat("active_file -1\ninactive_file 0\n", true).ok());
   EXPECT_FALSE(
-      ParseMemoryStat("active_file -1\ninactive_file 0\n", true).ok());
-  EXPECT_FALSE(ParseMemoryStat(
-                   "active_file 99999999999999999999999\ninactive_file 0\n",
-                   true)
-                   .ok());
+      ParseMemoryStat("active_file 99999999999999999999999\ninactive_file 0\n",
+                      true)
+          .ok());
 }
 
 TEST(ParseMemoryStatTest, OtherLinesAreIgnored) {
@@ -147,6 +149,75 @@ TEST(ParseMemoryStatTest, OtherLinesAreIgnored) {
   EXPECT_EQ(stat->inactive_file, 1u);
   EXPECT_EQ(stat->active_file, 2u);
   EXPECT_EQ(stat->slab_reclaimable, 3u);
+}
+
+// tests/fixtures/memory-stat/: real memory.stat text of cgroups that each
+// held 32 MiB of one kind of memory, with the usage read at the same moment
+// (tests/fixtures/README.md, "memory.stat samples").
+struct StatSample {
+  uint64_t usage;
+  MemoryStat stat;
+};
+
+StatSample ReadSample(const std::string& name) {
+  std::string base =
+      ::oom::testing::SourcePath("tests/fixtures/memory-stat/" + name);
+  absl::StatusOr<std::string> usage = ReadFile(base + ".usage");
+  absl::StatusOr<std::string> text = ReadFile(base + ".stat");
+  EXPECT_TRUE(usage.ok() && text.ok()) << name;
+  StatSample sample{};
+  if (!usage.ok() || !text.ok()) return sample;
+  std::optional<uint64_t> bytes = ParseU64(TrimSpace(*usage));
+  EXPECT_TRUE(bytes.has_value()) << name;
+  sample.usage = bytes.value_or(0);
+  absl::StatusOr<MemoryStat> stat =
+      ParseMemoryStat(*text, name.find("-v2-") != std::string::npos);
+  EXPECT_TRUE(stat.ok()) << name << ": " << stat.status();
+  if (stat.ok()) sample.stat = *stat;
+  return sample;
+}
+
+constexpr uint64_t k32MiB = 32 << 20;
+const char* const kKernels[] = {"linux-5.10-v2", "linux-6.1-v2",
+                                "linux-6.12-v2", "linux-6.18-v1"};
+
+TEST(MemoryStatSamplesTest, AnonymousMemoryIsUnreclaimable) {
+  for (const char* kernel : kKernels) {
+    StatSample s = ReadSample(absl::StrCat(kernel, "-anon"));
+    EXPECT_GE(UnreclaimableBytes(s.usage, s.stat), k32MiB) << kernel;
+    EXPECT_EQ(WorkingSetBytes(s.usage, s.stat), s.usage) << kernel;
+  }
+}
+
+TEST(MemoryStatSamplesTest, TmpfsIsUnreclaimable) {
+  for (const char* kernel : kKernels) {
+    StatSample s = ReadSample(absl::StrCat(kernel, "-shmem"));
+    // shmem sits on the anon lists: not in the file lists subtracted.
+    EXPECT_EQ(s.stat.active_file + s.stat.inactive_file, 0u) << kernel;
+    EXPECT_GE(UnreclaimableBytes(s.usage, s.stat), k32MiB) << kernel;
+  }
+}
+
+TEST(MemoryStatSamplesTest, PageCacheReadTwiceIsReclaimable) {
+  for (const char* kernel : kKernels) {
+    StatSample s = ReadSample(absl::StrCat(kernel, "-file"));
+    EXPECT_GE(s.usage, k32MiB) << kernel;
+    // What stays is the cgroup's own kernel memory: well under 1 MiB.
+    EXPECT_LT(UnreclaimableBytes(s.usage, s.stat), 1u << 20) << kernel;
+  }
+}
+
+TEST(MemoryStatSamplesTest, WorkingSetCountsActivePageCache) {
+  // Read twice, the cache is active on 5.10, 6.1 and 6.18: the kubelet's
+  // working set counts all of it. Debian's 6.12 runs the multi-gen LRU,
+  // which shows it all as inactive_file: there the working set drops it.
+  for (const char* kernel :
+       {"linux-5.10-v2", "linux-6.1-v2", "linux-6.18-v1"}) {
+    StatSample s = ReadSample(absl::StrCat(kernel, "-file"));
+    EXPECT_GE(WorkingSetBytes(s.usage, s.stat), k32MiB) << kernel;
+  }
+  StatSample mglru = ReadSample("linux-6.12-v2-file");
+  EXPECT_LT(WorkingSetBytes(mglru.usage, mglru.stat), 1u << 20);
 }
 
 }  // namespace

@@ -32,20 +32,25 @@ struct MemoryStat {
 // InvalidArgument when a file key is missing or a value used is not a
 // number.
 //
-// v2 sample (Linux 6.1, a cgroup holding 16 MiB of page cache read twice):
-//   anon 4096
-//   file 16920576
-//   kernel 212992
+// v2 sample (Linux 6.1, a cgroup holding 32 MiB of a disk read twice;
+// memory.current 34914304; tests/fixtures/memory-stat/linux-6.1-v2-file):
+//   anon 0
+//   file 34603008
+//   kernel 81920
+//   kernel_stack 0
+//   pagetables 0
 //   ...
 //   shmem 0
 //   ...
-//   inactive_anon 4096
+//   inactive_anon 0
 //   active_anon 0
-//   inactive_file 8523776
-//   active_file 8396800
+//   inactive_file 1048576
+//   active_file 33554432
 //   unevictable 0
-//   slab_reclaimable 12504
-//   slab_unreclaimable 37016
+//   slab_reclaimable 79064
+//   slab_unreclaimable 4248
+//   slab 83312
+//   workingset_refault_anon 0
 //   ...
 // v1 sample (Linux 6.18, a cgroup holding 15 MiB of anonymous memory and
 // 16 MiB of page cache read twice; usage_in_bytes 33206272):
