@@ -1,6 +1,7 @@
 // The cgroup collector on fixture trees: tests/fixtures/cgroup-v1 was copied
-// from this project's CI machine (Linux 6.18, v1 memory controller) right
-// after a process was OOM-killed in the Kubernetes-style container cgroup;
+// from this project's CI machine (Linux 6.18, v1 memory controller) by
+// tests/fixtures/capture-cgroup-v1.sh v1, right after a process was
+// OOM-killed in the Kubernetes-style container cgroup;
 // tests/fixtures/cgroup-v2 is written in the kernel's v2 formats (see
 // tests/fixtures/README.md).
 
@@ -50,6 +51,13 @@ std::optional<double> Value(const std::vector<Sample>& samples,
 std::string V1() { return SourcePath("tests/fixtures/cgroup-v1"); }
 std::string V2() { return SourcePath("tests/fixtures/cgroup-v2"); }
 
+// memory.failcnt of cgroup-v1's container (its worker allocated at the
+// container's limit until the kernel killed it) and of its batch.service
+// (stuck at its limit with the OOM killer disabled), as the kernel counted
+// them.
+constexpr int kContainerFailcntV1 = 4856;
+constexpr int kBatchFailcntV1 = 60;
+
 const std::string kPodV1 = std::string("/kubepods/burstable/pod") + kUid;
 const std::string kContainerV1 = kPodV1 + "/" + kId;
 const std::string kPodV2 =
@@ -79,7 +87,7 @@ TEST(CgroupCollectorTest, V1RealTree) {
             1);
   EXPECT_EQ(Value(s, "oom_cgroup_memory_events_total",
                   {{"cgroup", kContainerV1}, {"event", "max"}}),
-            137);
+            kContainerFailcntV1);
   EXPECT_EQ(Value(s, "oom_cgroup_memory_events_local_total",
                   {{"cgroup", kContainerV1}, {"event", "oom_kill"}}),
             std::nullopt);
@@ -92,10 +100,11 @@ TEST(CgroupCollectorTest, V1RealTree) {
                     {{"cgroup", ancestor}, {"event", "oom_kill"}}),
               1)
         << ancestor;
-    // The root's also counts batch.service's 118 times at its limit.
+    // The root's also counts batch.service's times at its limit.
     EXPECT_EQ(Value(s, "oom_cgroup_memory_events_total",
                     {{"cgroup", ancestor}, {"event", "max"}}),
-              ancestor == "/" ? 137 + 118 : 137)
+              ancestor == "/" ? kContainerFailcntV1 + kBatchFailcntV1
+                              : kContainerFailcntV1)
         << ancestor;
     EXPECT_EQ(Value(s, "oom_cgroup_memory_events_local_total",
                     {{"cgroup", ancestor}, {"event", "oom_kill"}}),
@@ -390,7 +399,7 @@ TEST(CgroupCollectorTest, RemovedCgroupsAreRetainedThenFolded) {
         << keep;
     EXPECT_EQ(Value(s, "oom_cgroup_memory_events_total",
                     {{"cgroup", "/"}, {"event", "max"}}),
-              137 + 118)
+              kContainerFailcntV1 + kBatchFailcntV1)
         << keep;
     EXPECT_EQ(Value(s, "oom_cgroup_exported", {}), 9);
   }
