@@ -90,11 +90,26 @@ spawn_ready system.slice/containerd.service -999 /bin/sleeper 0 6
 make_cgroup system.slice/kubelet.service 0
 spawn_ready system.slice/kubelet.service -999 /bin/sleeper 0 10
 
-# Besteffort pod: no limits; its app holds 8 MiB.
+# Besteffort pod: no limits; its app holds 8 MiB of anonymous memory and
+# 24 MiB of page cache of the VM's disk (/dev/vda, held open by a process in
+# the root cgroup until the copy: the kernel drops a block device's page
+# cache at its last close): 16 MiB read twice with dd, then 8 MiB beyond
+# them read through a mapping (tests/vm/helpers/mapread.c), by processes
+# that exit. So its usage, working set and unreclaimable memory differ.
+sleep 100000 </dev/vda &
+disk_holder=$!
 make_cgroup "$E" 0
 sandbox "$E" $E_PAUSE
 container "$E" $E_APP 0
 spawn_ready "$E/cri-containerd-$E_APP.scope" 1000 /bin/sleeper 0 8
+for pass in 1 2; do
+  spawn "$E/cri-containerd-$E_APP.scope" 1000 /bin/dd if=/dev/vda of=/dev/null bs=1M count=16
+  wait $SPAWNED
+  expect "besteffort app: dd reads 16 MiB of /dev/vda (pass $pass)" 0 $?
+done
+spawn "$E/cri-containerd-$E_APP.scope" 1000 /bin/mapread /dev/vda 8 16
+wait $SPAWNED
+expect "besteffort app: mapread maps 8 MiB of /dev/vda" 0 $?
 
 # Burstable pod with memory.high: pod limit 64 MiB (its one container's),
 # memory.high 28 MiB; the app holds 30 MiB, above memory.high, and lives.
@@ -166,7 +181,8 @@ sleep 2
 # to find the memory controller), those that exist: the root has no
 # memory.events, memory.current, memory.max ...
 FILES="memory.events memory.events.local memory.current memory.max
-  memory.high memory.swap.current memory.oom.group memory.pressure"
+  memory.high memory.swap.current memory.oom.group memory.pressure
+  memory.stat"
 stage=/tmp/capture
 rm -rf $stage
 mkdir -p $stage/proc/self $stage/sys/fs/cgroup
@@ -192,3 +208,5 @@ dmesg | grep -E 'invoked oom-killer|oom-kill:|Killed process|Memory cgroup out o
 say "@@ KMSG END"
 expect "oom_kills_unlogged" 0 "$(value oom_kills_unlogged)"
 SCRAPE=
+kill $disk_holder
+wait $disk_holder 2>/dev/null
