@@ -387,7 +387,8 @@ T_END=$(date +%s.%N)
 wait_evaluated "$T_END"
 WINDOW_A=$(awk -v a="$T_END" -v b="$T0" 'BEGIN { printf "%d", a - b + 2 }')
 RATIO_A=$(query "max_over_time(oom_cgroup_memory_usage_bytes{cgroup=\"$CG_A\"}[${WINDOW_A}s]) / on (cgroup) max_over_time(oom_cgroup_memory_limit_bytes{cgroup=\"$CG_A\"}[${WINDOW_A}s])" "$T_END")
-echo "A: highest usage / limit seen by Prometheus: ${RATIO_A:-none}"
+FULL_A=$(query "min_over_time(timestamp(oom_cgroup_memory_usage_bytes{cgroup=\"$CG_A\"} / on (cgroup) oom_cgroup_memory_limit_bytes > 0.9)[${WINDOW_A}s:1s])" "$T_END")
+echo "A: highest usage / limit seen by Prometheus: ${RATIO_A:-none}, first above 0.9 at $(awk -v a="${FULL_A:-0}" -v b="$T0" 'BEGIN { printf "%.0f", a - b }') s of the run"
 query "sum by (alertname, alertstate) (count_over_time(ALERTS{cgroup=\"$CG_A\"}[${WINDOW_A}s]))" "$T_END" \
   alertname alertstate >"$E2E_TMP/a_alerts"
 while IFS=$'\t' read -r name state count; do
@@ -400,6 +401,10 @@ done <"$E2E_TMP/a_alerts"
 echo "scrapes: $(query "sum_over_time(up[${WINDOW_A}s])" "$T_END") of $(query "count_over_time(up[${WINDOW_A}s])" "$T_END") succeeded, slowest $(query "max_over_time(scrape_duration_seconds[${WINDOW_A}s])" "$T_END") s; A's usage in $(query "count_over_time(oom_cgroup_memory_usage_bytes{cgroup=\"$CG_A\"}[${WINDOW_A}s])" "$T_END"), its info in $(query "count_over_time(oom_cgroup_info{cgroup=\"$CG_A\"}[${WINDOW_A}s])" "$T_END")"
 query "sum by (alertname) (changes(ALERTS_FOR_STATE{cgroup=\"$CG_A\"}[${WINDOW_A}s]) + 1)" "$T_END" alertname |
   while IFS=$'\t' read -r name starts; do echo "false_alarm: $name became active $starts times"; done
+query "min by (alertname) (min_over_time(ALERTS_FOR_STATE{cgroup=\"$CG_A\"}[${WINDOW_A}s]))" "$T_END" alertname |
+  while IFS=$'\t' read -r name at; do
+    echo "false_alarm: $name first active at $(awk -v a="$at" -v b="$T0" 'BEGIN { printf "%.0f", a - b }') s of the run"
+  done
 if grep -q . "$E2E_TMP/prometheus.log"; then
   echo "prometheus warned:"
   tail -20 "$E2E_TMP/prometheus.log"
