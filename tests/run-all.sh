@@ -3,7 +3,8 @@
 # test twice: a normal build with warnings as errors (build/test), followed
 # by the quick load and fault scenarios on it (tests/reliability/run.sh) and
 # the real-kernel matrix in VMs (tests/vm/run.sh), and
-# an AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan); then the
+# an AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan; without
+# the slow label, so the live early-warning test runs once); then the
 # tests of the threaded parts (the kernel-log thread, the cgroup watcher,
 # the scrape registry and HTTP server under concurrent scrapes) under
 # ThreadSanitizer (build/tsan); then runs every libFuzzer target for a short
