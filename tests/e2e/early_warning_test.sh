@@ -32,6 +32,7 @@
 #   tests/oom_leak beside the exporter in its build directory).
 # OOM_E2E_DISK_DIR: where the file of A is written (default /var/tmp; must
 #   not be tmpfs).
+set -euo pipefail
 
 BINARY=""
 RULES=()
