@@ -120,8 +120,9 @@ remove_cgroup() {
   [[ -d "$dir" ]] || return 0
   local pid
   while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$dir/cgroup.procs"
+  # (cgroupfs files have no size: read it.)
   for _ in $(seq 1 100); do
-    [[ -s "$dir/cgroup.procs" ]] || break
+    [[ -n "$(cat "$dir/cgroup.procs")" ]] || break
     sleep 0.05
   done
   rmdir "$dir" || echo "early_warning_test: could not remove $dir" >&2
