@@ -28,7 +28,6 @@ V2_TREE=tests/fixtures/cgroup-k8s-systemd-v2
 START=$SECONDS
 
 PIDS=()
-PROMETHEUS_PID=""
 cleanup_all() {
   for pid in "${PIDS[@]}" $PROMETHEUS_PID; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}" $PROMETHEUS_PID; do wait "$pid" 2>/dev/null || true; done
@@ -94,31 +93,7 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:$LIVE_PORT"]
 EOF
-free_port() {
-  node -e 'const s = require("net").createServer();
-           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-for attempt in 1 2 3; do
-  PROM_PORT=$(free_port)
-  prometheus --config.file="$E2E_TMP/prometheus.yml" --storage.tsdb.path="$E2E_TMP/data" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn \
-    >"$E2E_TMP/prometheus.log" 2>&1 &
-  PROMETHEUS_PID=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1; then break 2; fi
-    if ! kill -0 "$PROMETHEUS_PID" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  kill "$PROMETHEUS_PID" 2>/dev/null || true
-  wait "$PROMETHEUS_PID" 2>/dev/null || true
-  PROMETHEUS_PID=""
-done
-if [[ -z "$PROMETHEUS_PID" ]]; then
-  echo "prometheus did not start; its log:" >&2
-  cat "$E2E_TMP/prometheus.log" >&2
-  exit 1
-fi
-PROM="http://127.0.0.1:$PROM_PORT"
+start_prometheus "$E2E_TMP/prometheus.yml"
 
 # Wait until every target is up and has 15 s of samples (rate() and
 # increase() over the 10 s the checks substitute for $__rate_interval).

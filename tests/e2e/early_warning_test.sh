@@ -109,7 +109,6 @@ NAME_B=oom_e2e_${RUN_ID}_leak
 DIR_A=$CGROOT/$NAME_A
 DIR_B=$CGROOT/$NAME_B
 FILE_DIR=""
-PROMETHEUS_PID=""
 LEAK_PID=""
 READER_PID=""
 
@@ -191,33 +190,9 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:$PORT"]
 EOF
-free_port() {
-  node -e 'const s = require("net").createServer();
-           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-for attempt in 1 2 3; do
-  PROM_PORT=$(free_port)
-  prometheus --config.file="$E2E_TMP/prometheus.yml" --storage.tsdb.path="$E2E_TMP/data" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn \
-    >"$E2E_TMP/prometheus.log" 2>&1 &
-  PROMETHEUS_PID=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1; then break 2; fi
-    if ! kill -0 "$PROMETHEUS_PID" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  kill "$PROMETHEUS_PID" 2>/dev/null || true
-  wait "$PROMETHEUS_PID" 2>/dev/null || true
-  PROMETHEUS_PID=""
-done
-if [[ -z "$PROMETHEUS_PID" ]]; then
-  echo "prometheus did not start; its log:" >&2
-  cat "$E2E_TMP/prometheus.log" >&2
-  exit 1
-fi
-PROM="http://127.0.0.1:$PROM_PORT"
+start_prometheus "$E2E_TMP/prometheus.yml"
 T0=$(date +%s)
-echo "prometheus on 127.0.0.1:$PROM_PORT, rules: ${RULES[*]}"
+echo "prometheus on ${PROM#http://}, rules: ${RULES[*]}"
 
 # query EXPR TIME [LABEL...]: an instant query at TIME; one line per series:
 # the values of the LABELs, then the sample's value, tab-separated.

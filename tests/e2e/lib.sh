@@ -1,6 +1,7 @@
 # Shared by the e2e scripts: start the real binary on a free loopback port
-# and stop it again. Source it; it defines start_exporter, stop_exporter,
-# fail and pass, and expects $BINARY (the oom_exporter to test).
+# and stop it again, and start a real Prometheus. Source it; it defines
+# start_exporter, stop_exporter, start_prometheus, fail and pass, and expects
+# $BINARY (the oom_exporter to test).
 
 set -euo pipefail
 
@@ -68,6 +69,39 @@ stop_exporter() {
   wait "$EXPORTER_PID" || status=$?
   EXPORTER_PID=""
   return "$status"
+}
+
+# start_prometheus CONFIG: runs Prometheus (the Debian package) with CONFIG
+# and a fresh TSDB in $E2E_TMP/data on a free loopback port, waits until it
+# is ready, and sets PROMETHEUS_PID and PROM (its URL). A port found free
+# can be taken before Prometheus binds it, so it tries 3 ports. Its log is
+# $E2E_TMP/prometheus.log. The caller stops it.
+PROMETHEUS_PID=""
+PROM=""
+start_prometheus() {
+  local config=$1 port
+  for _ in 1 2 3; do
+    port=$(node -e 'const s = require("net").createServer();
+      s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+    prometheus --config.file="$config" --storage.tsdb.path="$E2E_TMP/data" \
+      --web.listen-address="127.0.0.1:$port" --log.level=warn \
+      >"$E2E_TMP/prometheus.log" 2>&1 &
+    PROMETHEUS_PID=$!
+    for _ in $(seq 1 100); do
+      if curl -fsS "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then
+        PROM="http://127.0.0.1:$port"
+        return 0
+      fi
+      if ! kill -0 "$PROMETHEUS_PID" 2>/dev/null; then break; fi
+      sleep 0.1
+    done
+    kill "$PROMETHEUS_PID" 2>/dev/null || true
+    wait "$PROMETHEUS_PID" 2>/dev/null || true
+    PROMETHEUS_PID=""
+  done
+  echo "prometheus did not start; its log:" >&2
+  cat "$E2E_TMP/prometheus.log" >&2
+  exit 1
 }
 
 # finish: the closing line ctest and CI read, and the exit status.
