@@ -4,7 +4,8 @@
 # tells the truth"). Two memory cgroups at once, in one Prometheus run:
 #   A, page cache: a 64 MiB cgroup that reads a 200 MiB file on disk twice
 #      (16 MiB at a time, so that the second reads make pages active), so
-#      page cache fills it to its limit; then it stays idle until the end.
+#      page cache fills it to its limit; then a keeper re-reads its last
+#      56 MiB every 20 s until the end, so that it stays full.
 #      Prometheus must have seen its usage above 90 % of the limit, and no
 #      alert about it, pending or firing, over the whole run.
 #   B, leak: a 1024 MiB cgroup in which a process (tests/support/leak.c)
@@ -111,6 +112,7 @@ DIR_B=$CGROOT/$NAME_B
 FILE_DIR=""
 LEAK_PID=""
 READER_PID=""
+KEEPER_PID=""
 
 # remove_cgroup DIR: kills what is left in it, waits until the kernel has
 # moved every task out (cgroup.procs empty) and removes it.
@@ -127,9 +129,9 @@ remove_cgroup() {
   rmdir "$dir" || echo "early_warning_test: could not remove $dir" >&2
 }
 cleanup_all() {
-  for pid in $LEAK_PID $READER_PID; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in $LEAK_PID $READER_PID $KEEPER_PID; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in $PROMETHEUS_PID $EXPORTER_PID; do kill "$pid" 2>/dev/null || true; done
-  for pid in $LEAK_PID $READER_PID $PROMETHEUS_PID $EXPORTER_PID; do wait "$pid" 2>/dev/null || true; done
+  for pid in $LEAK_PID $READER_PID $KEEPER_PID $PROMETHEUS_PID $EXPORTER_PID; do wait "$pid" 2>/dev/null || true; done
   remove_cgroup "$DIR_A"
   remove_cgroup "$DIR_B"
   [[ -z "$FILE_DIR" ]] || rm -rf "$FILE_DIR"
@@ -274,6 +276,22 @@ if [[ $status -eq 0 ]]; then
 else
   fail "A: the reads of the file ended with status $status"
 fi
+# A stays full until the end, as the cache of a reader of hot files (a log
+# shipper, a database) does: proactive reclaim would otherwise empty it
+# (this machine runs DAMON's pageout on memory untouched for 60 s:
+# /sys/kernel/mm/damon/admin/kdamonds/0, age/min 12 of 5 s intervals), and
+# the check below would cover only the minutes before. A keeper in A reads
+# the file's last 56 MiB again every 20 s, mostly from the cache, with a
+# 64 KiB buffer: its own unreclaimable memory is a shell and a dd.
+(
+  echo "$BASHPID" >"$DIR_A/cgroup.procs"
+  while :; do
+    dd if="$FILE_DIR/file" of=/dev/null bs=64K skip=$(((FILE_MIB - 56) * 16)) \
+      count=$((56 * 16)) status=none
+    sleep 20
+  done
+) &
+KEEPER_PID=$!
 echo "A after the reads: usage $(mib "$(usage "$DIR_A")"), active_file $(mib "$(stat_field "$DIR_A" active_file)"), inactive_file $(mib "$(stat_field "$DIR_A" inactive_file)"), anon $(mib "$(stat_field "$DIR_A" "$([[ -n "$V2" ]] && echo anon || echo rss)")")"
 
 # kill_time PID: the wall-clock time of the kernel's "Killed process PID"
