@@ -1,11 +1,11 @@
 // Speed of one cgroup-collector scrape over 1,000 memory cgroups, against
 // the floor of the same run: a plain loop that opens, reads and closes the
 // files the collector reads for those cgroups (v1: memory.oom_control,
-// memory.failcnt, memory.usage_in_bytes, memory.limit_in_bytes; v2:
-// memory.events, memory.events.local, memory.current, memory.max,
-// memory.high, memory.oom.group, memory.pressure, plus swap where the node
-// has swap) and nothing else. Compare BM_CollectorScrape with BM_PlainReads
-// of the same run. Run with tests/bench/run.sh.
+// memory.failcnt, memory.usage_in_bytes, memory.stat, memory.limit_in_bytes;
+// v2: memory.events, memory.events.local, memory.current, memory.stat,
+// memory.max, memory.high, memory.oom.group, memory.pressure, plus swap
+// where the node has swap) and nothing else. Compare BM_CollectorScrape with
+// BM_PlainReads of the same run. Run with tests/bench/run.sh.
 //
 // The cgroups are real: 250 "pods" with 3 "containers" each under
 // oom_exporter_bench_<pid> in this machine's memory hierarchy (root needed),
@@ -97,12 +97,12 @@ bool MakeCgroups(Setup& setup) {
   }
   std::vector<const char*> names =
       setup.v2
-          ? std::vector<const char*>{"memory.events",  "memory.events.local",
-                                     "memory.current", "memory.max",
-                                     "memory.high",    "memory.oom.group",
-                                     "memory.pressure"}
+          ? std::vector<const char*>{"memory.events",    "memory.events.local",
+                                     "memory.current",   "memory.stat",
+                                     "memory.max",       "memory.high",
+                                     "memory.oom.group", "memory.pressure"}
           : std::vector<const char*>{"memory.oom_control", "memory.failcnt",
-                                     "memory.usage_in_bytes",
+                                     "memory.usage_in_bytes", "memory.stat",
                                      "memory.limit_in_bytes"};
   for (const std::string& dir : setup.dirs) {
     for (const char* name : names) setup.files.push_back(dir + "/" + name);
