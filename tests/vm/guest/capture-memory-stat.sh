@@ -33,22 +33,12 @@ sample() {
   expect "$1: memory.current unchanged across the read of memory.stat" "$before" "$after"
 }
 
-# wait_paused PID: waits until the process sleeps in pause() (state S), the
-# hog's state once it holds its memory.
-wait_paused() {
-  local deadline=$(($(date +%s) + 60))
-  while [ "$(awk '{ print $3 }' /proc/$1/stat)" != S ] &&
-    [ "$(date +%s)" -lt "$deadline" ]; do
-    usleep 50000
-  done
-  expect "pid $1 holds its memory and waits" S "$(awk '{ print $3 }' /proc/$1/stat)"
-}
-
 # anon: the hog holding HELD_MIB MiB of anonymous memory, alive.
 make_cgroup memstat-anon 0
 spawn_ready memstat-anon 0 /bin/hog 0 $HELD_MIB
 anon=$SPAWNED
 wait_paused $anon
+expect "pid $anon holds its memory and waits" S "$(awk '{ print $3 }' /proc/$anon/stat)"
 sample anon memstat-anon
 
 # file: the first HELD_MIB MiB of /dev/vda (a virtio disk backed by a file

@@ -179,6 +179,16 @@ spawn_ready() {
   done
 }
 
+# wait_paused PID: waits (60 s at most) until the process sleeps in pause()
+# (state S), the hog's state once it holds all its memory.
+wait_paused() {
+  local deadline=$(($(date +%s) + 60))
+  while [ "$(awk '{ print $3 }' /proc/$1/stat)" != S ] &&
+    [ "$(date +%s)" -lt "$deadline" ]; do
+    usleep 50000
+  done
+}
+
 # expect_killed CHECK PID: waits for PID (a child of this shell) to end and
 # expects the status of a SIGKILL (137).
 expect_killed() {

@@ -12,15 +12,6 @@
 [ -n "$EXPORTER_PID" ] || start_exporter
 MIB=1048576
 
-# wait_paused PID: until the hog sleeps in pause() (state S): it holds all
-# its memory.
-wait_paused() {
-  local deadline=$(($(date +%s) + 60))
-  while [ "$(awk '{ print $3 }' /proc/$1/stat)" != S ] &&
-    [ "$(date +%s)" -lt "$deadline" ]; do
-    usleep 50000
-  done
-}
 # expect_le CHECK MAX ACTUAL: ACTUAL is a number at most MAX.
 expect_le() {
   if [ "$3" != none ] && awk -v a="$3" -v m="$2" 'BEGIN { exit !(a <= m) }'; then
