@@ -375,6 +375,14 @@ int HttpServer::HandleRequest(mg_connection* conn) {
                 "405 method not allowed: use GET or HEAD\n", false,
                 "Allow: GET, HEAD\r\n");
   }
+  // The liveness check answers without credentials: its answer is a
+  // constant "ok", which tells no more than the 401 would (whose realm names
+  // the exporter), and what checks liveness (a container's HEALTHCHECK,
+  // `oom_exporter --healthcheck`, a Kubernetes probe) has no password: the
+  // web config holds only hashes.
+  if (path == "/healthz") {
+    return Send(conn, 200, "OK", "text/plain; charset=utf-8", "ok\n", head);
+  }
   std::shared_ptr<const ActiveWebConfig> web = web_->Current();
   if (web->auth != nullptr) {
     const char* authorization = mg_get_header(conn, "Authorization");
@@ -398,9 +406,6 @@ int HttpServer::HandleRequest(mg_connection* conn) {
   if (path == "/") {
     return Send(conn, 200, "OK", "text/html; charset=utf-8", LandingPage(),
                 head);
-  }
-  if (path == "/healthz") {
-    return Send(conn, 200, "OK", "text/plain; charset=utf-8", "ok\n", head);
   }
   for (const HttpRoute& route : routes_) {
     if (path == route.path) {

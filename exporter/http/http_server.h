@@ -10,15 +10,17 @@
 // No file is ever served from disk: no document_root is configured and every
 // path but the telemetry path is answered by the hook.
 //
-// With a web config (--web.config.file): every path asks for HTTP basic
-// authentication when basic_auth_users is set (401 and WWW-Authenticate
-// otherwise), and the port speaks TLS only when tls_server_config is (see
-// exporter/http/tls.h for how TLS works on Debian's civetweb). Limits: at most
-// `max_connections` requests are served at once (more wait in civetweb's
-// queue), a request must arrive whole within `request_timeout`, and its
-// header may take at most `max_header_bytes`. Until a connection's request
-// has arrived it waits in a ConnectionGate, not in a worker: slow clients
-// cannot starve the scrapes (exporter/http/connection_gate.h).
+// With a web config (--web.config.file): every path but /healthz asks for
+// HTTP basic authentication when basic_auth_users is set (401 and
+// WWW-Authenticate otherwise; /healthz answers "ok" to anyone, since what
+// checks liveness has no password), and the port speaks TLS only when
+// tls_server_config is (see exporter/http/tls.h for how TLS works on Debian's
+// civetweb). Limits: at most `max_connections` requests are served at once
+// (more wait in civetweb's queue), a request must arrive whole within
+// `request_timeout`, and its header may take at most `max_header_bytes`. Until
+// a connection's request has arrived it waits in a ConnectionGate, not in a
+// worker: slow clients cannot starve the scrapes
+// (exporter/http/connection_gate.h).
 
 #include <chrono>
 #include <cstddef>

@@ -50,6 +50,8 @@ check "no password: 401 with WWW-Authenticate" \
   bash -c "$(declare -f curl_tls); dir='$dir'; curl_tls -i '$url/metrics' | tr -d '\r' | grep -q '^WWW-Authenticate: Basic realm=\"oom_exporter\"'"
 check "a wrong password: 401" \
   test "$(curl_tls -o /dev/null -w '%{http_code}' -u 'prometheus:wrong' "$url/metrics")" = 401
+check "/healthz answers ok without a password (liveness checks have none)" \
+  test "$(curl_tls "$url/healthz")" = ok
 check "a certificate the client does not trust fails the handshake" \
   bash -c "! curl -s --max-time 10 '$url/healthz' >/dev/null"
 plain=0
@@ -91,11 +93,12 @@ mkdir -p "$dir/reload"
 cp "$dir/server.crt" "$dir/server.key" "$dir/web.yml" "$dir/reload/"
 start_exporter "${FIXTURES[@]}" "--web.config.file=$dir/reload/web.yml"
 url=https://127.0.0.1:$PORT
-code() {  # code CA USER:PASSWORD [curl flags...]: the HTTP status, 000 if none
+code() {  # code CA USER:PASSWORD [curl flags...]: the HTTP status of the
+  # landing page (which, unlike /healthz, needs the password), 000 if none
   local ca=$1 credentials=$2
   shift 2
   curl -s --max-time 10 --cacert "$ca" -u "$credentials" -o /dev/null \
-    -w '%{http_code}' "$@" "$url/healthz" || true
+    -w '%{http_code}' "$@" "$url/" || true
 }
 check "before: the first certificate and password" \
   test "$(code "$dir/server.crt" 'prometheus:correct horse')" = 200

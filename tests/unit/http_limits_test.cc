@@ -1,6 +1,6 @@
-// The secured, limited HTTP server: basic authentication on every path,
-// a slow client that cannot hold the server past the request timeout, an
-// oversized header refused, and simultaneous scrapes sharing one collection.
+// The secured, limited HTTP server: basic authentication on every path but
+// /healthz, a slow client that cannot hold the server past the request timeout,
+// an oversized header refused, and simultaneous scrapes sharing one collection.
 // One server for the suite (an Exposer takes about two seconds to stop).
 // Assertions are on counts and statuses, never on timings.
 
@@ -87,11 +87,13 @@ HttpServer* HttpLimitsTest::server_ = nullptr;
 std::shared_ptr<ScrapeRegistry> HttpLimitsTest::registry_;
 std::atomic<int> HttpLimitsTest::runs_{0};
 
-TEST_F(HttpLimitsTest, EveryPathNeedsCredentials) {
-  for (const char* path : {"/", "/metrics", "/healthz", "/nope"}) {
-    for (const std::string& headers :
-         {std::string(), Credentials("prom:wrong"), Credentials("nobody:x"),
-          std::string("Authorization: Bearer x\r\n")}) {
+const std::string kBadCredentials[] = {
+    std::string(), Credentials("prom:wrong"), Credentials("nobody:x"),
+    std::string("Authorization: Bearer x\r\n")};
+
+TEST_F(HttpLimitsTest, EveryPathButHealthzNeedsCredentials) {
+  for (const char* path : {"/", "/metrics", "/nope", "/healthz/x"}) {
+    for (const std::string& headers : kBadCredentials) {
       HttpResponse response = HttpRequest(port(), "GET", path, headers);
       EXPECT_EQ(response.status, 401) << path << " " << headers;
       EXPECT_EQ(response.headers["www-authenticate"],
@@ -99,7 +101,6 @@ TEST_F(HttpLimitsTest, EveryPathNeedsCredentials) {
       EXPECT_THAT(response.body, Not(HasSubstr("oom_")));
     }
   }
-  EXPECT_EQ(Get("/healthz").status, 200);
   EXPECT_EQ(Get("/nope").status, 404);
   HttpResponse metrics = Get("/metrics");
   EXPECT_EQ(metrics.status, 200);
@@ -109,6 +110,21 @@ TEST_F(HttpLimitsTest, EveryPathNeedsCredentials) {
       HttpRequest(port(), "POST", "/metrics", Credentials("prom:pass word"))
           .status,
       405);
+}
+
+// What checks liveness (a container's HEALTHCHECK, a Kubernetes probe) has
+// no password: /healthz answers "ok" whatever the credentials, and nothing
+// else.
+TEST_F(HttpLimitsTest, HealthzAnswersWithoutCredentials) {
+  for (const std::string& headers : kBadCredentials) {
+    HttpResponse response = HttpRequest(port(), "GET", "/healthz", headers);
+    EXPECT_EQ(response.status, 200) << headers;
+    EXPECT_EQ(response.body, "ok\n") << headers;
+    EXPECT_EQ(response.headers.count("www-authenticate"), 0u);
+    EXPECT_EQ(HttpRequest(port(), "HEAD", "/healthz", headers).status, 200);
+    EXPECT_EQ(HttpRequest(port(), "POST", "/healthz", headers).status, 405);
+  }
+  EXPECT_EQ(Get("/healthz").status, 200);
 }
 
 TEST_F(HttpLimitsTest, SlowClientsDoNotHoldTheServerPastTheTimeout) {
