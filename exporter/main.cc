@@ -1,17 +1,22 @@
 // oom_exporter: a Prometheus exporter for the Linux OOM killer.
 //
-//   oom_exporter [flags]            serve metrics
-//   oom_exporter parse [FILE...]    print the OOM kills in saved kernel logs
-//   oom_exporter hash-password      read a password, print its bcrypt hash
+//   oom_exporter [flags]                serve metrics
+//   oom_exporter --healthcheck [flags]  check the exporter those flags start
+//   oom_exporter parse [FILE...]        print the OOM kills in saved kernel
+//   logs oom_exporter hash-password          read a password, print its bcrypt
+//   hash
 //
 // Exit status: 0 after SIGINT/SIGTERM or --help/--version, 1 when the HTTP
 // server cannot start, switching to --run-as-user fails (or `parse` cannot
-// read its input), 2 for a bad flag or value.
+// read its input), 2 for a bad flag or value. With --healthcheck: 0 when
+// the exporter answers, 1 for anything else, a bad flag included (Docker
+// reserves 2).
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -27,6 +32,7 @@
 #include "collectors/base/version.h"
 #include "collectors/scrape/scrape_registry.h"
 #include "exporter/cli/flags.h"
+#include "exporter/cli/health_check_command.h"
 #include "exporter/cli/parse_command.h"
 #include "exporter/cli/privileges.h"
 #include "exporter/http/basic_auth.h"
@@ -250,7 +256,12 @@ int Run(int argc, char** argv) {
     return RunParseCommand(args, stdin, stdout, stderr);
   }
   absl::StatusOr<Flags> flags = ParseFlags(args, AllCollectors());
-  if (!flags.ok()) return UsageError(std::string(flags.status().message()));
+  if (!flags.ok()) {
+    int status = UsageError(std::string(flags.status().message()));
+    bool healthcheck =
+        std::find(args.begin(), args.end(), "--healthcheck") != args.end();
+    return healthcheck ? kUnhealthy : status;
+  }
   if (flags->help) {
     std::fputs(UsageText(AllCollectors()).c_str(), stdout);
     return 0;
@@ -259,6 +270,7 @@ int Run(int argc, char** argv) {
     std::printf("oom_exporter %s (revision %s)\n", Version(), Revision());
     return 0;
   }
+  if (flags->healthcheck) return RunHealthCheckCommand(*flags, stdout, stderr);
   return Serve(*flags);
 }
 

@@ -215,9 +215,11 @@ absl::Status FlagParser::ReadArgument(const std::vector<std::string>& args,
   std::optional<absl::string_view> value;
   if (eq != absl::string_view::npos) value = arg.substr(eq + 1);
 
-  if (name == "help" || name == "version") {
+  if (name == "help" || name == "version" || name == "healthcheck") {
     if (value) return FlagError(name, "takes no value");
-    (name == "help" ? flags_.help : flags_.version) = true;
+    (name == "help"      ? flags_.help
+     : name == "version" ? flags_.version
+                         : flags_.healthcheck) = true;
     return absl::OkStatus();
   }
   bool negated = absl::StartsWith(name, "no-");
@@ -420,6 +422,12 @@ std::string UsageText(const CollectorRegistry& known) {
       "cgroups are to it.\n\nFlags:\n";
   AppendUsageLine(&out, "-h, --help", "Show this help and exit");
   AppendUsageLine(&out, "--version", "Show the version and exit");
+  AppendUsageLine(&out, "--healthcheck",
+                  "Serve nothing: ask the exporter at --web.listen-address "
+                  "for /healthz and exit 0 if it answers 200 within "
+                  "--web.request-timeout, else 1; over HTTPS when "
+                  "--web.config.file sets TLS, without verifying the "
+                  "certificate (it checks this host's exporter is alive)");
   // Each kind of flag: the program's, then the collectors'.
   for (const StringFlag& flag : kStringFlags) {
     AppendUsageLine(&out, absl::StrCat("--", flag.name, "=VALUE"),

@@ -11,6 +11,7 @@
 //     collector's own flags, from its registration
 //     (collectors/scrape/collector_registry.h)
 //   --run-as-user=USER
+//   --healthcheck (check the running exporter the flags describe, and exit)
 //   --version  --help
 // Values may follow as "--flag=value" or "--flag value".
 
@@ -46,6 +47,9 @@ struct Flags {
   CollectorOptionsMap collector_options;
   bool help = false;
   bool version = false;
+  // Ask the exporter on listen_address (over TLS when the web config sets
+  // it) for /healthz, instead of serving (exporter/cli/health_check_command.h).
+  bool healthcheck = false;
 };
 
 // Parses the arguments after the program name against the `known`

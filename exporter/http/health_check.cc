@@ -100,7 +100,6 @@ HealthCheckResult CheckHealth(const HealthCheckOptions& options) {
   absl::StatusOr<HealthCheckTarget> target =
       HealthCheckTargetFor(options.listen_address);
   if (!target.ok()) {
-    result.url = options.listen_address;
     result.detail = std::string(target.status().message());
     return result;
   }

@@ -37,7 +37,9 @@ struct HealthCheckOptions {
 
 struct HealthCheckResult {
   bool healthy = false;  // the answer was 200
-  std::string url;       // what was asked, e.g. http://127.0.0.1:9968/healthz
+  // What was asked, e.g. http://127.0.0.1:9968/healthz; empty when the
+  // address was refused.
+  std::string url;
   // What happened, in plain words: "answered 200", "connection refused",
   // "no answer within 10s", "the connection closed without an answer",
   // "answered 503 (Service Unavailable)", "TLS handshake failed" ...

@@ -75,6 +75,7 @@ TEST(FlagsTest, DefaultsMatchTheDocumentedValues) {
   EXPECT_THAT(flags->collectors, ElementsAre("memory"));
   EXPECT_FALSE(flags->help);
   EXPECT_FALSE(flags->version);
+  EXPECT_FALSE(flags->healthcheck);
 }
 
 TEST(FlagsTest, ValuesAfterEqualsOrAsNextArgument) {
@@ -115,6 +116,26 @@ TEST(FlagsTest, HelpAndVersion) {
   flags = Parse({"--version"});
   ASSERT_TRUE(flags.ok());
   EXPECT_TRUE(flags->version);
+}
+
+// --healthcheck takes the server's flags, checked as for serving: the
+// address and timeout are what it uses.
+TEST(FlagsTest, HealthcheckTakesTheServersFlags) {
+  absl::StatusOr<Flags> flags =
+      Parse({"--healthcheck", "--web.listen-address=127.0.0.1:9100",
+             "--web.config.file=/etc/oom/web.yml", "--web.request-timeout=2s"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_TRUE(flags->healthcheck);
+  EXPECT_FALSE(flags->help);
+  EXPECT_EQ(flags->listen_address, "127.0.0.1:9100");
+  EXPECT_EQ(flags->web_config_file, "/etc/oom/web.yml");
+  EXPECT_EQ(flags->request_timeout, std::chrono::seconds(2));
+  EXPECT_THAT(ErrorOf({"--healthcheck=yes"}),
+              HasSubstr("--healthcheck: takes no value"));
+  EXPECT_THAT(ErrorOf({"--healthcheck", "--web.listen-address=[::]:9968"}),
+              HasSubstr("IPv6 addresses are not supported"));
+  EXPECT_THAT(ErrorOf({"--healthcheck", "--web.request-timeout=0"}),
+              HasSubstr("--web.request-timeout"));
 }
 
 TEST(FlagsTest, ErrorsNameTheFlag) {
@@ -280,7 +301,7 @@ TEST(FlagsTest, UsageListsEveryFlagAndCollector) {
   std::string usage = UsageText(Known());
   for (const char* text :
        {"--web.listen-address", "--web.telemetry-path", "--path.procfs",
-        "--path.sysfs", "--log.level", "--version", "--help",
+        "--path.sysfs", "--log.level", "--version", "--help", "--healthcheck",
         "--[no-]collector.memory", "--[no-]collector.extra", "(default: :9968)",
         "(default: enabled)", "(default: disabled)"}) {
     EXPECT_THAT(usage, HasSubstr(text));

@@ -172,6 +172,7 @@ TEST_F(HealthCheckTest, RefusesWhatTheListenFlagRefusesAndPortZero) {
   options.listen_address = "127.0.0.1:0";
   HealthCheckResult result = CheckHealth(options);
   EXPECT_FALSE(result.healthy);
+  EXPECT_EQ(result.url, "");
   EXPECT_THAT(result.detail, HasSubstr("port 0"));
 }
 
