@@ -50,7 +50,8 @@ if [[ "${1:-}" != "--fast" ]]; then
   # ThreadSanitizer on the tests whose code runs threads.
   threaded=(kmsg_collector_test kmsg_live_test cgroup_watcher_test
     cgroup_collector_test cgroup_live_test scrape_registry_test http_server_test
-    http_limits_test basic_auth_test connection_gate_test civetweb_shims_test)
+    http_limits_test basic_auth_test connection_gate_test civetweb_shims_test
+    health_check_test)
   echo "== build/tsan: configure and build"
   cmake -S . -B build/tsan -DOOM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DOOM_TSAN=ON >/dev/null
   cmake --build build/tsan -j "$jobs" --target "${threaded[@]}"
