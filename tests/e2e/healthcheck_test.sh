@@ -114,6 +114,7 @@ expect_health 1 "^oom_exporter: unhealthy: https://127\.0\.0\.1:$refusing/health
   "--web.listen-address=127.0.0.1:$refusing" "--web.config.file=$dir/web.yml"
 expect_health 1 "^oom_exporter: unhealthy: http://127\.0\.0\.1:$silent/healthz: no answer within 500ms$" \
   "--web.listen-address=127.0.0.1:$silent" --web.request-timeout=500ms
+# shellcheck disable=SC2153 # coproc HOLD sets HOLD_PID
 hold_pid=$HOLD_PID
 eval "exec ${HOLD[1]}>&-"
 wait "$hold_pid" || true
