@@ -3,6 +3,8 @@
 #   deploy/install-deps.sh          to build and run
 #   deploy/install-deps.sh --test   also to run every test, and the pinned
 #                                   npm packages of tests/deploy (npm ci)
+#   deploy/install-deps.sh --image  to build and run the container image
+#                                   without a Docker engine (deploy/image)
 # Runs apt-get update only when something has to be installed. Needs root
 # for that.
 set -euo pipefail
@@ -23,11 +25,18 @@ TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-r
   yamllint systemd nodejs npm strace openssl
   qemu-system-x86 busybox-static cpio mmdebstrap zstd libc6-dev)
 
+# buildah builds the image and podman runs it (tests/image); runc, because
+# crun refuses a machine whose cgroup layout is hybrid (v1 controllers);
+# mmdebstrap makes the build stage's base where no registry is reachable.
+IMAGE=(podman buildah runc mmdebstrap)
+
 want=("${BUILD[@]}")
 if [[ "${1:-}" == "--test" ]]; then
-  want+=("${TEST[@]}")
+  want+=("${TEST[@]}" "${IMAGE[@]}")
+elif [[ "${1:-}" == "--image" ]]; then
+  want=("${IMAGE[@]}")
 elif [[ $# -gt 0 ]]; then
-  echo "usage: $0 [--test]" >&2
+  echo "usage: $0 [--test | --image]" >&2
   exit 2
 fi
 
