@@ -47,7 +47,9 @@ AcceptFn LibcAccept() {
 DlopenFn LibcDlopen() {
   static DlopenFn fn = [] {
     void* f = dlvsym(RTLD_NEXT, "dlopen", "GLIBC_2.34");
-    if (f == nullptr) f = dlvsym(RTLD_NEXT, "dlopen", "GLIBC_2.2.5");
+    // glibc before 2.34 has dlopen in libdl only, at the architecture's base
+    // version (GLIBC_2.2.5 on x86-64, GLIBC_2.17 on arm64): its default.
+    if (f == nullptr) f = dlsym(RTLD_NEXT, "dlopen");
     return reinterpret_cast<DlopenFn>(f);
   }();
   return fn;
