@@ -3,8 +3,11 @@
 #   deploy/install-deps.sh          to build and run
 #   deploy/install-deps.sh --test   also to run every test, and the pinned
 #                                   npm packages of tests/deploy (npm ci)
-#   deploy/install-deps.sh --image  to build and run the container image
+#   deploy/install-deps.sh --arm64  also to cross-build for arm64 and run its
+#                                   tests under emulation (tests/arm64/run.sh)
+#   deploy/install-deps.sh --image  only to build and run the container image
 #                                   without a Docker engine (deploy/image)
+# The options combine; --test includes --image.
 # Runs apt-get update only when something has to be installed. Needs root
 # for that.
 set -euo pipefail
@@ -24,6 +27,10 @@ BUILD=(g++ cmake make git libabsl-dev libcivetweb-dev prometheus-cpp-dev zlib1g-
 TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-rt-14-dev
   yamllint systemd nodejs npm strace openssl
   qemu-system-x86 busybox-static cpio mmdebstrap zstd libc6-dev)
+# The arm64 build (tests/arm64/run.sh): Debian's cross compiler, QEMU's user
+# mode emulator to run the arm64 tests, and mmdebstrap for the arm64 sysroot
+# of the -dev packages (unpacked, never installed on the host).
+ARM64=(g++-aarch64-linux-gnu qemu-user-static mmdebstrap)
 
 # buildah builds the image and podman runs it (tests/image); runc, because
 # crun refuses a machine whose cgroup layout is hybrid (v1 controllers);
@@ -31,14 +38,18 @@ TEST=(libgtest-dev libgmock-dev prometheus curl clang-format clang-14 libclang-r
 IMAGE=(podman buildah runc mmdebstrap)
 
 want=("${BUILD[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-  want+=("${TEST[@]}" "${IMAGE[@]}")
-elif [[ "${1:-}" == "--image" ]]; then
-  want=("${IMAGE[@]}")
-elif [[ $# -gt 0 ]]; then
-  echo "usage: $0 [--test | --image]" >&2
-  exit 2
-fi
+test=0
+for option in "$@"; do
+  case $option in
+    --test) want+=("${TEST[@]}" "${IMAGE[@]}"); test=1 ;;
+    --arm64) want+=("${ARM64[@]}") ;;
+    --image) want+=("${IMAGE[@]}") ;;
+    *) echo "usage: $0 [--test] [--arm64] [--image]" >&2; exit 2 ;;
+  esac
+done
+# The image builds in a container of its own: --image alone needs no compiler
+# here.
+[[ "$*" != --image ]] || want=("${IMAGE[@]}")
 
 # A package counts as installed when an installed package has its name or
 # provides it (e.g. a nodejs build that bundles npm).
@@ -63,7 +74,7 @@ fi
 
 # The Kubernetes schema checks of tests/e2e/deploy_test.sh: the versions
 # pinned in tests/deploy/package-lock.json, installed again when it changes.
-if [[ "${1:-}" == "--test" ]]; then
+if [[ $test == 1 ]]; then
   modules=tests/deploy/node_modules
   cd "$(dirname "$0")/.."
   if ! cmp -s tests/deploy/package-lock.json "$modules/.installed-lock.json"; then
