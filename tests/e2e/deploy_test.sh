@@ -72,6 +72,11 @@ check "prometheusrule.yaml is make-prometheusrule.sh's output (rerun it after ed
   diff -u deploy/kubernetes/prometheusrule.yaml "$E2E_TMP/prometheusrule.yaml"
 # The rules themselves, and the same rules that the PrometheusRule carries.
 check "promtool check rules deploy/prometheus/rules/*.yml" promtool check rules deploy/prometheus/rules/*.yml
+# One image serves amd64 and arm64 nodes (tests/arm64/run.sh tests the arm64
+# build): no manifest may tie the exporter to one CPU architecture, by a
+# nodeSelector or node affinity on kubernetes.io/arch or a compose platform.
+check "no manifest pins a CPU architecture (kubernetes.io/arch, platform, amd64)" \
+  bash -c '! grep -rniE "kubernetes\.io/arch|platform:|amd64|x86" deploy/kubernetes deploy/compose'
 
 # --- systemd ------------------------------------------------------------
 if need systemd-analyze systemd; then
@@ -169,7 +174,17 @@ fi
 # Every system call the exporter makes while it starts, serves two scrapes
 # and stops must pass the unit's SystemCallFilter (a refused one would fail
 # with EPERM), and every socket it opens must be of a family
-# RestrictAddressFamilies allows.
+# RestrictAddressFamilies allows. An arm64 binary on another machine runs
+# under QEMU (tests/arm64/run.sh), where strace would see QEMU's own system
+# calls: QEMU's log of the program's arm64 ones (QEMU_STRACE, in strace's
+# "PID name(args) = result" form) is read instead. QEMU names a call it does
+# not emulate "Unknown syscall N": the number is looked up in the arm64
+# sysroot's kernel headers ($QEMU_LD_PREFIX).
+emulated=0
+if [[ $(uname -m) != aarch64 ]] &&
+  readelf -h "$BINARY" 2>/dev/null | grep -q 'Machine: *AArch64'; then
+  emulated=1
+fi
 declare -A GROUPS_SEEN=()
 expand() {  # expand @group|name...: the system call names, groups expanded
   local item
@@ -186,7 +201,7 @@ expand() {  # expand @group|name...: the system call names, groups expanded
 }
 if ! command -v strace >/dev/null || ! command -v systemd-analyze >/dev/null; then
   fail "strace and systemd-analyze are needed: deploy/install-deps.sh --test installs them"
-elif ! strace -f -qq -o /dev/null true 2>/dev/null; then
+elif [[ $emulated == 0 ]] && ! strace -f -qq -o /dev/null true 2>/dev/null; then
   echo "skip: strace cannot trace here"
 else
   allow=() deny=()
@@ -198,18 +213,34 @@ else
   expand "${deny[@]}" | sort -u >"$E2E_TMP/denied"
   comm -23 "$E2E_TMP/allowed" "$E2E_TMP/denied" >"$E2E_TMP/permitted"
 
-  EXPORTER_PREFIX=(strace -f -qq -o "$E2E_TMP/strace.log")
+  if [[ $emulated == 1 ]]; then
+    EXPORTER_PREFIX=(env QEMU_STRACE=1 "QEMU_LOG_FILENAME=$E2E_TMP/strace.log")
+  else
+    EXPORTER_PREFIX=(strace -f -qq -o "$E2E_TMP/strace.log")
+  fi
   start_exporter "--collector.kmsg.state-file=$E2E_TMP/strace.state"
   curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"
   curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT/metrics"
   curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"
-  # SIGTERM to the exporter, not to strace (which would let it go on alone).
-  kill -TERM "$(pgrep -P "$EXPORTER_PID" | head -n1)"
+  # SIGTERM to the exporter, not to strace (which would let it go on alone);
+  # env execs the exporter itself.
+  if [[ $emulated == 1 ]]; then
+    kill -TERM "$EXPORTER_PID"
+  else
+    kill -TERM "$(pgrep -P "$EXPORTER_PID" | head -n1)"
+  fi
   wait "$EXPORTER_PID" || true
   EXPORTER_PID=""
   EXPORTER_PREFIX=()
   # "PID name(args) = result": the names, without strace's own notes.
-  sed -n 's/^[0-9]*  *\([a-z_0-9]*\)(.*/\1/p' "$E2E_TMP/strace.log" | sort -u >"$E2E_TMP/used"
+  {
+    sed -n 's/^[0-9]*  *\([a-z_0-9]*\)(.*/\1/p' "$E2E_TMP/strace.log"
+    for number in $(sed -n 's/^[0-9]* Unknown syscall \([0-9]*\)$/\1/p' "$E2E_TMP/strace.log" | sort -u); do
+      name=$(sed -n "s/^#define __NR_\([a-z_0-9]*\) $number\$/\1/p" \
+        "${QEMU_LD_PREFIX:-}/usr/include/asm-generic/unistd.h" 2>/dev/null)
+      echo "${name:-unknown-syscall-$number}"
+    done
+  } | sort -u >"$E2E_TMP/used"
   CHECKS=$((CHECKS + 1))
   refused=$(comm -23 "$E2E_TMP/used" "$E2E_TMP/permitted" | tr '\n' ' ')
   if [[ $(wc -l <"$E2E_TMP/used") -lt 10 ]]; then
@@ -219,7 +250,8 @@ else
   else
     pass "SystemCallFilter allows all $(wc -l <"$E2E_TMP/used") system calls the exporter makes"
   fi
-  families=$(sed -n 's/.* socket(\(AF_[A-Z0-9]*\),.*/\1/p' "$E2E_TMP/strace.log" | sort -u | tr '\n' ' ')
+  # strace says AF_INET, QEMU PF_INET.
+  families=$(sed -n 's/.* socket([AP]F_\([A-Z0-9]*\),.*/AF_\1/p' "$E2E_TMP/strace.log" | sort -u | tr '\n' ' ')
   allowed_families=" $(sed -n 's/^RestrictAddressFamilies=//p' "$UNIT") "
   CHECKS=$((CHECKS + 1))
   outside=""
