@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Quick start, step 2: installs what is missing, then builds and runs every
 # test twice: a normal build with warnings as errors (build/test), followed
-# by the quick load and fault scenarios on it (tests/reliability/run.sh),
-# the real-kernel matrix in VMs (tests/vm/run.sh) and the container image
-# (tests/image/run.sh), and
+# by the quick load and fault scenarios on it (tests/reliability/run.sh) and
+# the real-kernel matrix in VMs (tests/vm/run.sh); the container image
+# (tests/image/run.sh) and the arm64 cross build and its tests under QEMU
+# (tests/arm64/run.sh, build/arm64); and
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (build/asan; without
 # the slow label, so the live early-warning test runs once); then the
 # tests of the threaded parts (the kernel-log thread, the cgroup watcher,
@@ -42,12 +43,13 @@ tests/reliability/run.sh --quick build/test
 # real systemd (about 2 minutes; docs/testing.md "Tested kernels").
 echo "== build/test: tests/vm/run.sh"
 tests/vm/run.sh --build build/test
-# The container image, built from the Dockerfile with buildah for amd64 and
-# arm64 and run with podman as the DaemonSet runs it (about 5 minutes on a
-# clean machine; docs/testing.md "The container image").
-echo "== tests/image/run.sh"
-tests/image/run.sh
 if [[ "${1:-}" != "--fast" ]]; then
+  # The container image, built from the Dockerfile with buildah for amd64
+  # and arm64 and run with podman as the DaemonSet runs it (about 5 minutes
+  # on a clean machine; docs/testing.md "The container image").
+  echo "== tests/image/run.sh"
+  tests/image/run.sh
+  tests/arm64/run.sh
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # Without the slow label: the early-warning test checks the alert rules
