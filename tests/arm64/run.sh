@@ -33,7 +33,9 @@ fi
 export QEMU_LD_PREFIX=$PWD/$runtime
 
 echo "== $build: configure and build (aarch64-linux-gnu, sysroot $sysroot)"
-cmake -S . -B "$build" -DOOM_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# OOM_BUILD_TESTS=ON: a build by hand (docs/development.md) may have left it
+# off in this directory.
+cmake -S . -B "$build" -DOOM_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOOM_BUILD_TESTS=ON \
   -DCMAKE_TOOLCHAIN_FILE="$here/toolchain.cmake" -DOOM_ARM64_SYSROOT="$sysroot" >/dev/null
 cmake --build "$build" -j "$(nproc)"
 
@@ -65,4 +67,4 @@ fi
 excluded='^e2e\.(privdrop|dockerfile|rules|dashboard_schema)_test$'
 export GTEST_FILTER='-SwitchToUserTest.*'
 echo "== $build: ctest under qemu-aarch64 (without label live, $excluded, gtest $GTEST_FILTER)"
-(cd "$build" && ctest --output-on-failure -j "$(nproc)" -LE live -E "$excluded")
+(cd "$build" && ctest --output-on-failure --no-tests=error -j "$(nproc)" -LE live -E "$excluded")
