@@ -10,7 +10,9 @@
 # Cached in $OOM_VM_CACHE/arm64 (default ${XDG_CACHE_HOME:-~/.cache}/oom_exporter-vm,
 # as the VM matrix), keyed on the suite, the mirror, the package list and
 # the version of the fix-ups below, so that a change builds a new one (about
-# 15 s and 150 MB). Needs mmdebstrap (deploy/install-deps.sh --arm64).
+# 15 s and 150 MB). A Debian point release does not rebuild it: remove the
+# directory to take newer packages. Needs mmdebstrap
+# (deploy/install-deps.sh --arm64).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
