@@ -18,15 +18,17 @@ deploy/install-deps.sh --test --arm64
 sysroot=$(tests/arm64/sysroot.sh)
 tests/support/binfmt-arm64.sh
 build=build/arm64
-mkdir -p "$build"
 # Where QEMU finds the arm64 loader and libraries for the programs the tests
 # start through binfmt_misc (ctest itself passes -L, from the toolchain
 # file). QEMU opens them as the program's user, and some tests run the
 # exporter as nobody, to whom $HOME (the cache's default place) is closed: a
-# copy in the build, hard links where the file system allows.
+# copy in the build, hard links where the file system allows. A build made
+# against another sysroot starts again from nothing: neither make nor its
+# header dependencies (the old sysroot's, still there) see the change.
 runtime=$build/sysroot
 if [[ $(cat "$runtime/.source" 2>/dev/null) != "$sysroot" ]]; then
-  rm -rf "$runtime"
+  rm -rf "$build"
+  mkdir -p "$build"
   cp -al "$sysroot" "$runtime" 2>/dev/null || { rm -rf "$runtime"; cp -a "$sysroot" "$runtime"; }
   echo "$sysroot" >"$runtime/.source"
 fi
