@@ -72,18 +72,7 @@ stop_exporter
 # (the check does not verify it) and a password the check does not know:
 # /healthz needs none.
 dir=$E2E_TMP/web
-mkdir -p "$dir"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/server.key" \
-  -out "$dir/server.crt" 2>/dev/null
-hash=$(printf 'correct horse\n' | "$BINARY" hash-password --cost=4)
-cat >"$dir/web.yml" <<YAML
-tls_server_config:
-  cert_file: server.crt
-  key_file: server.key
-basic_auth_users:
-  prometheus: $hash
-YAML
+tls_auth_web_config "$dir"
 start_exporter "${FIXTURES[@]}" "--web.config.file=$dir/web.yml"
 expect_health 0 "^oom_exporter: healthy: https://127\.0\.0\.1:$PORT/healthz answered 200$" \
   "--web.listen-address=127.0.0.1:$PORT" "--web.config.file=$dir/web.yml"

@@ -104,6 +104,28 @@ start_prometheus() {
   exit 1
 }
 
+# tls_auth_web_config DIR: makes DIR/server.crt and DIR/server.key, a
+# self-signed certificate for 127.0.0.1 (openssl), and DIR/web.yml, a web
+# config serving TLS with them and asking for the user "prometheus" with the
+# password "correct horse"; sets WEB_HASH to that password's bcrypt hash
+# (cost 4, from the binary's hash-password).
+WEB_HASH=""
+tls_auth_web_config() {
+  local dir=$1
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/server.key" \
+    -out "$dir/server.crt" 2>/dev/null
+  WEB_HASH=$(printf 'correct horse\n' | "$BINARY" hash-password --cost=4)
+  cat >"$dir/web.yml" <<YAML
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+basic_auth_users:
+  prometheus: $WEB_HASH
+YAML
+}
+
 # finish: the closing line ctest and CI read, and the exit status.
 finish() {
   local name=$1 checks=$2

@@ -14,11 +14,10 @@ source tests/e2e/lib.sh
 dir=$E2E_TMP/web
 mkdir -p "$dir"
 
-# A CA-less self-signed server certificate for 127.0.0.1, and a client CA
-# with one client certificate.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/server.key" \
-  -out "$dir/server.crt" 2>/dev/null
+# A CA-less self-signed server certificate for 127.0.0.1, with TLS and a
+# password in web.yml (paths relative to the config file's directory), and
+# a client CA with one client certificate.
+tls_auth_web_config "$dir"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-client-ca \
   -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -subj /CN=prometheus \
@@ -26,17 +25,7 @@ openssl req -newkey rsa:2048 -nodes -subj /CN=prometheus \
 openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
   -CAcreateserial -days 2 -out "$dir/client.crt" 2>/dev/null
 
-hash=$(printf 'correct horse\n' | "$BINARY" hash-password --cost=4)
-check "hash-password prints a bcrypt hash" grep -Eq '^\$2b\$04\$[./A-Za-z0-9]{53}$' <<<"$hash"
-
-# Paths relative to the config file's directory.
-cat >"$dir/web.yml" <<YAML
-tls_server_config:
-  cert_file: server.crt
-  key_file: server.key
-basic_auth_users:
-  prometheus: $hash
-YAML
+check "hash-password prints a bcrypt hash" grep -Eq '^\$2b\$04\$[./A-Za-z0-9]{53}$' <<<"$WEB_HASH"
 
 start_exporter "${FIXTURES[@]}" "--web.config.file=$dir/web.yml"
 url=https://127.0.0.1:$PORT
