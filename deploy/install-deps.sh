@@ -68,8 +68,10 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   fi
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt or dpkg at work (an unattended upgrade, a second install) is
+  # waited for, up to 10 minutes, instead of failing at once on its lock.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The Kubernetes schema checks of tests/e2e/deploy_test.sh: the versions
