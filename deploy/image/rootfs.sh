@@ -35,10 +35,12 @@ find_lib() {
 }
 
 install -D -m 0755 "$binary" "$out/usr/bin/oom_exporter"
-sources=("$binary")
 interp=$(readelf -l "$binary" | sed -n 's/.*Requesting program interpreter: \(.*\)\]$/\1/p')
 [[ -n "$interp" ]] || { echo "rootfs.sh: $binary names no dynamic loader" >&2; exit 1; }
-# libc names the loader too: it is in the image once, at the binary's path.
+install -D -m 0755 "$(readlink -f "$interp")" "$out$interp"
+# The libraries, breadth first from the binary's DT_NEEDED. libc names the
+# loader too: it is in the image once, at the binary's path.
+libs=()
 declare -A seen=(["$(basename "$interp")"]=1)
 queue=($(needed "$binary"))
 while [[ ${#queue[@]} -gt 0 ]]; do
@@ -48,25 +50,24 @@ while [[ ${#queue[@]} -gt 0 ]]; do
   seen[$soname]=1
   path=$(find_lib "$soname")
   install -D -m 0644 "$(readlink -f "$path")" "$out/usr/lib/$triplet/$soname"
-  sources+=("$path")
+  libs+=("$path")
   queue+=($(needed "$path"))
 done
-install -D -m 0755 "$(readlink -f "$interp")" "$out$interp"
-sources+=("$interp")
 
-# The package of each library: dpkg knows a file by the path it shipped it
-# under, /lib or /usr/lib on a merged /usr, so both are asked.
-for path in "${sources[@]:1}"; do
+# The package of each library and of the loader: dpkg knows a file by the
+# path it shipped it under, /lib or /usr/lib on a merged /usr, so both are
+# asked.
+mapfile -t packages < <(for path in "${libs[@]}" "$interp"; do
   real=$(readlink -f "$path")
   printf '%s\n%s\n%s\n' "$path" "$real" "${real#/usr}"
-done | sort -u | xargs dpkg -S 2>/dev/null | cut -d: -f1 | sort -u >/tmp/rootfs.packages || true
-[[ -s /tmp/rootfs.packages ]] || { echo "rootfs.sh: dpkg owns none of the libraries" >&2; exit 1; }
-while read -r package; do
+done | sort -u | xargs dpkg -S 2>/dev/null | cut -d: -f1 | sort -u)
+[[ ${#packages[@]} -gt 0 ]] || { echo "rootfs.sh: dpkg owns none of the libraries" >&2; exit 1; }
+for package in "${packages[@]}"; do
   install -D -m 0644 "/usr/share/doc/$package/copyright" "$out/usr/share/doc/$package/copyright"
-done </tmp/rootfs.packages
+done
 
 install -d -m 0755 "$out/etc"
 printf 'root:x:0:0:root:/:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$out/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$out/etc/group"
 install -d -m 0755 -o 65534 -g 65534 "$out/var/lib/oom_exporter"
-echo "rootfs.sh: $((${#sources[@]} - 2)) libraries and the loader from $(wc -l </tmp/rootfs.packages) packages, $(du -sh "$out" | cut -f1) in all"
+echo "rootfs.sh: ${#libs[@]} libraries and the loader from ${#packages[@]} packages, $(du -sh "$out" | cut -f1) in all"

@@ -69,23 +69,12 @@ LIMIT_B=$((1024 << 20))
 LEAK_MIB_PER_S=3
 FILE_MIB=200
 
-# The memory controller: cgroup v1's own hierarchy when mounted (also on a
-# hybrid machine, where the v2 tree has no memory controller), else the
-# cgroup2 root with memory enabled for its children.
 skip() {
   echo "skip: $*"
   exit 77
 }
 [[ $(id -u) -eq 0 ]] || skip "creating memory cgroups needs root"
-if [[ -w /sys/fs/cgroup/memory/cgroup.procs ]]; then
-  CGROOT=/sys/fs/cgroup/memory
-  V2=""
-elif grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
-  CGROOT=/sys/fs/cgroup
-  V2=1
-else
-  skip "no writable memory controller (neither cgroup v1 at /sys/fs/cgroup/memory nor cgroup2 with memory in /sys/fs/cgroup/cgroup.subtree_control)"
-fi
+find_memory_controller || skip "$MEMCG_MISSING"
 for tool in prometheus node curl; do
   command -v "$tool" >/dev/null ||
     { echo "early_warning_test: $tool is missing (deploy/install-deps.sh --test installs it)" >&2 && exit 1; }
@@ -114,44 +103,17 @@ LEAK_PID=""
 READER_PID=""
 KEEPER_PID=""
 
-# remove_cgroup DIR: kills what is left in it, waits until the kernel has
-# moved every task out (cgroup.procs empty) and removes it.
-remove_cgroup() {
-  local dir=$1
-  [[ -d "$dir" ]] || return 0
-  local pid
-  while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$dir/cgroup.procs"
-  # (cgroupfs files have no size: read it.)
-  for _ in $(seq 1 100); do
-    [[ -n "$(cat "$dir/cgroup.procs")" ]] || break
-    sleep 0.05
-  done
-  rmdir "$dir" || echo "early_warning_test: could not remove $dir" >&2
-}
 cleanup_all() {
   for pid in $LEAK_PID $READER_PID $KEEPER_PID; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in $PROMETHEUS_PID $EXPORTER_PID; do kill "$pid" 2>/dev/null || true; done
   for pid in $LEAK_PID $READER_PID $KEEPER_PID $PROMETHEUS_PID $EXPORTER_PID; do wait "$pid" 2>/dev/null || true; done
-  remove_cgroup "$DIR_A"
-  remove_cgroup "$DIR_B"
+  remove_memory_cgroup "$DIR_A"
+  remove_memory_cgroup "$DIR_B"
   [[ -z "$FILE_DIR" ]] || rm -rf "$FILE_DIR"
   rm -rf "$E2E_TMP"
 }
 trap cleanup_all EXIT
 
-# make_cgroup DIR LIMIT: a memory cgroup with that limit and no swap.
-make_cgroup() {
-  local dir=$1 limit=$2
-  mkdir "$dir"
-  if [[ -n "$V2" ]]; then
-    echo "$limit" >"$dir/memory.max"
-    [[ ! -e "$dir/memory.swap.max" ]] || echo 0 >"$dir/memory.swap.max"
-  else
-    echo "$limit" >"$dir/memory.limit_in_bytes"
-    # With swap accounting, memory + swap capped at the same: no swap.
-    [[ ! -e "$dir/memory.memsw.limit_in_bytes" ]] || echo "$limit" >"$dir/memory.memsw.limit_in_bytes"
-  fi
-}
 # stat_field DIR NAME: a field of the cgroup's memory.stat (v1: the
 # hierarchical total_NAME).
 stat_field() {
@@ -170,8 +132,8 @@ oom_kills() {
 }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
-make_cgroup "$DIR_A" "$LIMIT_A"
-make_cgroup "$DIR_B" "$LIMIT_B"
+make_memory_cgroup "$DIR_A" "$LIMIT_A"
+make_memory_cgroup "$DIR_B" "$LIMIT_B"
 echo "cgroups: $DIR_A (64 MiB), $DIR_B (1024 MiB), cgroup $([[ -n "$V2" ]] && echo v2 || echo v1)"
 
 # 1. The exporter on the real /proc, /sys and /dev/kmsg, its state file

@@ -1,7 +1,9 @@
-# Shared by the e2e scripts: start the real binary on a free loopback port
-# and stop it again, and start a real Prometheus. Source it; it defines
-# start_exporter, stop_exporter, start_prometheus, fail and pass, and expects
-# $BINARY (the oom_exporter to test).
+# Shared by the e2e scripts (and tests/image/run.sh): start the real binary
+# on a free loopback port and stop it again, start a real Prometheus, make
+# and remove memory cgroups. Source it; it defines start_exporter,
+# stop_exporter, start_prometheus, the memory cgroup helpers, check, fail,
+# pass and finish, and expects $BINARY (the oom_exporter to test) where
+# those run it.
 
 set -euo pipefail
 
@@ -102,6 +104,55 @@ start_prometheus() {
   echo "prometheus did not start; its log:" >&2
   cat "$E2E_TMP/prometheus.log" >&2
   exit 1
+}
+
+# find_memory_controller: sets CGROOT to the memory controller's root, cgroup
+# v1's own hierarchy when mounted (also on a hybrid machine, where the v2
+# tree has no memory controller), else the cgroup2 root with memory enabled
+# for its children, and V2 to 1 on cgroup2 ("" on v1). Fails, with
+# MEMCG_MISSING saying why, where there is no writable one (no root, say).
+CGROOT=""
+V2=""
+MEMCG_MISSING=""
+find_memory_controller() {
+  if [[ -w /sys/fs/cgroup/memory/cgroup.procs ]]; then
+    CGROOT=/sys/fs/cgroup/memory V2=""
+  elif [[ -w /sys/fs/cgroup/cgroup.procs ]] &&
+    grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+    CGROOT=/sys/fs/cgroup V2=1
+  else
+    MEMCG_MISSING="no writable memory controller (neither cgroup v1 at /sys/fs/cgroup/memory nor cgroup2 with memory in /sys/fs/cgroup/cgroup.subtree_control)"
+    return 1
+  fi
+}
+
+# make_memory_cgroup DIR LIMIT: a memory cgroup under $CGROOT with that limit
+# (bytes, or with a K, M or G suffix) and no swap.
+make_memory_cgroup() {
+  local dir=$1 limit=$2
+  mkdir "$dir"
+  if [[ -n "$V2" ]]; then
+    echo "$limit" >"$dir/memory.max"
+    [[ ! -e "$dir/memory.swap.max" ]] || echo 0 >"$dir/memory.swap.max"
+  else
+    echo "$limit" >"$dir/memory.limit_in_bytes"
+    # With swap accounting, memory + swap capped at the same: no swap.
+    [[ ! -e "$dir/memory.memsw.limit_in_bytes" ]] || echo "$limit" >"$dir/memory.memsw.limit_in_bytes"
+  fi
+}
+
+# remove_memory_cgroup DIR: kills what is left in it, waits until the kernel
+# has moved every task out (cgroup.procs reads empty: cgroupfs files have no
+# size) and removes it. Nothing to do when DIR is gone.
+remove_memory_cgroup() {
+  local dir=$1 pid
+  [[ -d "$dir" ]] || return 0
+  while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$dir/cgroup.procs"
+  for _ in $(seq 1 100); do
+    [[ -n "$(cat "$dir/cgroup.procs")" ]] || break
+    sleep 0.05
+  done
+  rmdir "$dir" || echo "could not remove $dir" >&2
 }
 
 # tls_auth_web_config DIR: makes DIR/server.crt and DIR/server.key, a

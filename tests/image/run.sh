@@ -18,7 +18,7 @@
 #   - the container replaced by a new one on the same state directory counts
 #     the kill once, not twice and not zero times;
 #   - the image's health check (podman healthcheck run) passes, and fails
-#     once the exporter is gone.
+#     (status 1) in a container where no exporter answers.
 # The arm64 image runs the same checks under qemu-user (binfmt_misc); the
 # kernel is this machine's either way.
 #   tests/image/run.sh                  amd64, then arm64
@@ -28,6 +28,8 @@
 # (OOM_IMAGE_REQUIRED=1, which .ci/run sets, or CI=true) that is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# check, fail, finish, $E2E_TMP and the memory cgroup helpers.
+source tests/e2e/lib.sh
 
 arches=(amd64 arm64)
 case "${1:-}" in
@@ -48,42 +50,19 @@ skip() {
 
 [[ $(id -u) -eq 0 ]] || skip "building and running images with buildah and podman needs root"
 deploy/install-deps.sh --image >/dev/null
-if [[ -w /sys/fs/cgroup/memory/cgroup.procs ]]; then
-  CGROOT=/sys/fs/cgroup/memory V2=""
-elif grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
-  CGROOT=/sys/fs/cgroup V2=1
-else
-  skip "no writable memory controller to provoke an OOM kill in"
-fi
+find_memory_controller || skip "$MEMCG_MISSING, to provoke an OOM kill in"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/oom_image.XXXXXX")
 NAME="oomx-image-$$"
 CGROUP_DIR="$CGROOT/oomx-image-$$"
-FAILURES=0
-CHECKS=0
 MOUNTED=""
-cleanup() {
+image_cleanup() {
   podman rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
   [[ -z "$MOUNTED" ]] || podman image unmount "$MOUNTED" >/dev/null 2>&1 || true
-  if [[ -d "$CGROUP_DIR" ]]; then
-    while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$CGROUP_DIR/cgroup.procs"
-    for _ in $(seq 1 100); do
-      [[ -n "$(cat "$CGROUP_DIR/cgroup.procs")" ]] || break
-      sleep 0.05
-    done
-    rmdir "$CGROUP_DIR" 2>/dev/null || true
-  fi
-  rm -rf "$TMP"
+  remove_memory_cgroup "$CGROUP_DIR"
+  cleanup  # lib.sh's: $E2E_TMP
 }
-trap cleanup EXIT
+trap image_cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
-check() {
-  local description=$1
-  shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then echo "ok: $description"; else fail "$description"; fi
-}
 equals() { [[ "$1" == "$2" ]] || { echo "  got '$1', want '$2'" >&2; return 1; }; }
 
 # The DaemonSet's container, read from the manifest so that the two cannot
@@ -118,9 +97,9 @@ start_container() {
     --read-only --read-only-tmpfs=false "${ulimits[@]}" \
     --health-interval disable -p 127.0.0.1::9968 \
     -v /proc:/host/proc:ro -v /sys:/host/sys:ro --device /dev/kmsg:/dev/kmsg:r \
-    -v "$TMP/state:$state_dir" \
-    "$1" "${ARGS[@]}" >/dev/null 2>"$TMP/run.err" || {
-    cat "$TMP/run.err" >&2
+    -v "$E2E_TMP/state:$state_dir" \
+    "$1" "${ARGS[@]}" >/dev/null 2>"$E2E_TMP/run.err" || {
+    cat "$E2E_TMP/run.err" >&2
     return 1
   }
   PORT=""
@@ -151,15 +130,15 @@ run_image_checks() {
   local arch=$1 image
   echo "== $arch: deploy/image/build.sh --arch $arch"
   local started=$SECONDS
-  image=$(deploy/image/build.sh --arch "$arch" --tag "localhost/oom_exporter:test-$arch" 2>"$TMP/build-$arch.log" | tail -n1) || {
-    tail -n 40 "$TMP/build-$arch.log" >&2
+  image=$(deploy/image/build.sh --arch "$arch" --tag "localhost/oom_exporter:test-$arch" 2>"$E2E_TMP/build-$arch.log" | tail -n1) || {
+    tail -n 40 "$E2E_TMP/build-$arch.log" >&2
     fail "$arch: the image builds"
     return
   }
   echo "built $image in $((SECONDS - started)) s"
   # Whether podman can run a container here at all, on the build's base.
-  if ! "${podman_run[@]}" run --rm "${ulimits[@]}" docker.io/library/debian:bookworm true >"$TMP/probe" 2>&1; then
-    skip "podman cannot run a container here: $(grep -v 'systemd connection' "$TMP/probe" | tail -n 3)"
+  if ! "${podman_run[@]}" run --rm "${ulimits[@]}" docker.io/library/debian:bookworm true >"$E2E_TMP/probe" 2>&1; then
+    skip "podman cannot run a container here: $(grep -v 'systemd connection' "$E2E_TMP/probe" | tail -n 3)"
   fi
   # Its size unpacked, and gzipped as a registry stores its layers (the
   # "compressed size" Docker Hub shows).
@@ -184,8 +163,8 @@ run_image_checks() {
   local root
   root=$(podman image mount "$image")
   MOUNTED=$image
-  (cd "$root" && find . ! -type d | sed 's#^\./#/#' | sort) >"$TMP/files-$arch"
-  (cd "$root" && find . -type d -empty | sed 's#^\./#/#' | sort) >"$TMP/empty-dirs-$arch"
+  (cd "$root" && find . ! -type d | sed 's#^\./#/#' | sort) >"$E2E_TMP/files-$arch"
+  (cd "$root" && find . -type d -empty | sed 's#^\./#/#' | sort) >"$E2E_TMP/empty-dirs-$arch"
   check "$arch: the binary is for $arch" grep -q "Machine: *$([[ $arch == amd64 ]] && echo 'Advanced Micro Devices X86-64' || echo AArch64)" \
     <(readelf -h "$root/usr/bin/oom_exporter")
   podman image unmount "$image" >/dev/null
@@ -193,58 +172,51 @@ run_image_checks() {
   # ld.so's own list of what it loads: the soname X of every "file=X [0];
   # generating link map" line of LD_DEBUG=files.
   "${podman_run[@]}" run --rm "${ulimits[@]}" -e LD_DEBUG=files "$image" --version \
-    >"$TMP/version-$arch" 2>"$TMP/ld-debug-$arch" || true
-  check "$arch: --version runs in the image" grep -q "^oom_exporter $version (revision $revision)" "$TMP/version-$arch"
-  grep -o 'file=[^ ]* \[0\];  generating link map' "$TMP/ld-debug-$arch" |
-    sed 's/file=\([^ ]*\) .*/\1/' | sort -u >"$TMP/loaded-sonames-$arch"
+    >"$E2E_TMP/version-$arch" 2>"$E2E_TMP/ld-debug-$arch" || true
+  check "$arch: --version runs in the image" grep -q "^oom_exporter $version (revision $revision)" "$E2E_TMP/version-$arch"
+  grep -o 'file=[^ ]* \[0\];  generating link map' "$E2E_TMP/ld-debug-$arch" |
+    sed 's/file=\([^ ]*\) .*/\1/' | sort -u >"$E2E_TMP/loaded-sonames-$arch"
   local expected
   expected=$({
     echo /usr/bin/oom_exporter
     echo /etc/passwd
     echo /etc/group
     # Each loaded soname, where the image has it.
-    while read -r soname; do grep "/$soname\$" "$TMP/files-$arch" | grep -v '^/usr/share/doc/' || true; done <"$TMP/loaded-sonames-$arch"
+    while read -r soname; do grep "/$soname\$" "$E2E_TMP/files-$arch" | grep -v '^/usr/share/doc/' || true; done <"$E2E_TMP/loaded-sonames-$arch"
     # The loader, at the path the binary asks for.
-    grep -E '^/lib(64)?/ld-linux' "$TMP/files-$arch" || true
-    grep '^/usr/share/doc/[^/]*/copyright$' "$TMP/files-$arch"
+    grep -E '^/lib(64)?/ld-linux' "$E2E_TMP/files-$arch" || true
+    grep '^/usr/share/doc/[^/]*/copyright$' "$E2E_TMP/files-$arch"
   } | sort -u)
-  check "$arch: ld.so loads $(wc -l <"$TMP/loaded-sonames-$arch") libraries" test "$(wc -l <"$TMP/loaded-sonames-$arch")" -ge 10
+  check "$arch: ld.so loads $(wc -l <"$E2E_TMP/loaded-sonames-$arch") libraries" test "$(wc -l <"$E2E_TMP/loaded-sonames-$arch")" -ge 10
   check "$arch: the image holds only the binary, what it loads and their copyright files" \
-    diff <(echo "$expected") "$TMP/files-$arch"
-  check "$arch: and the state directory, empty" equals "$(cat "$TMP/empty-dirs-$arch")" /var/lib/oom_exporter
+    diff <(echo "$expected") "$E2E_TMP/files-$arch"
+  check "$arch: and the state directory, empty" equals "$(cat "$E2E_TMP/empty-dirs-$arch")" /var/lib/oom_exporter
 
   # Run as the DaemonSet runs it.
-  rm -rf "$TMP/state" && mkdir -p "$TMP/state"
+  rm -rf "$E2E_TMP/state" && mkdir -p "$E2E_TMP/state"
   start_container "$image" || { fail "$arch: the container starts"; return; }
   echo "$arch: listening on :9968, published on 127.0.0.1:$PORT (kernel.dmesg_restrict=$(cat /proc/sys/kernel/dmesg_restrict))"
-  scrape >"$TMP/scrape-$arch" || fail "$arch: scrape"
+  scrape >"$E2E_TMP/scrape-$arch" || fail "$arch: scrape"
   # Every collector enabled by default, as the image's --help lists them.
   local collectors
   collectors=$("${podman_run[@]}" run --rm "${ulimits[@]}" "$image" --help 2>/dev/null |
     sed -n 's/^ *--\[no-\]collector\.\([a-z]*\) .*(default: enabled)$/\1/p' | tr '\n' ' ')
   check "$arch: --help lists the collectors ($collectors)" test "$(wc -w <<<"$collectors")" -ge 4
   for c in $collectors; do
-    check "$arch: collector $c succeeds" grep -qx "oom_scrape_collector_success{collector=\"$c\"} 1" "$TMP/scrape-$arch"
+    check "$arch: collector $c succeeds" grep -qx "oom_scrape_collector_success{collector=\"$c\"} 1" "$E2E_TMP/scrape-$arch"
   done
   check "$arch: the health check passes" podman healthcheck run "$NAME"
 
   # A real OOM kill in a small memory cgroup of the host.
   local comm="oomimg_$arch"
-  cp "$(command -v tail)" "$TMP/$comm"
-  mkdir "$CGROUP_DIR"
-  if [[ -n "$V2" ]]; then
-    echo 32M >"$CGROUP_DIR/memory.max"
-    echo 0 >"$CGROUP_DIR/memory.swap.max"
-  else
-    echo 32M >"$CGROUP_DIR/memory.limit_in_bytes"
-    [[ ! -e "$CGROUP_DIR/memory.memsw.limit_in_bytes" ]] || echo 32M >"$CGROUP_DIR/memory.memsw.limit_in_bytes"
-  fi
+  cp "$(command -v tail)" "$E2E_TMP/$comm"
+  make_memory_cgroup "$CGROUP_DIR" 32M
   local before
   before=$(kills_of "$comm")
   # tail keeps the one endless line of /dev/zero in memory until the
   # kernel kills it: SIGKILL, exit status 137.
   local status=0
-  { sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" /dev/zero' sh "$CGROUP_DIR" "$TMP/$comm"; } >/dev/null 2>&1 || status=$?
+  { sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" /dev/zero' sh "$CGROUP_DIR" "$E2E_TMP/$comm"; } >/dev/null 2>&1 || status=$?
   check "$arch: the kernel killed $comm (exit status $status)" equals "$status" 137
   local kills=""
   for _ in $(seq 1 150); do
@@ -256,26 +228,26 @@ run_image_checks() {
   local cgroup="/${CGROUP_DIR##*/}"
   check "$arch: oom_kills_total names its cgroup $cgroup" grep -qF "comm=\"$comm\"" \
     <(scrape | grep '^oom_kills_total{' | grep -F "cgroup=\"$cgroup\"")
-  curl -fsS "http://127.0.0.1:$PORT/api/v1/kills" >"$TMP/kills-$arch.json" || true
+  curl -fsS "http://127.0.0.1:$PORT/api/v1/kills" >"$E2E_TMP/kills-$arch.json" || true
   check "$arch: /api/v1/kills lists it with comm and cgroup" node -e '
     const {kills} = JSON.parse(require("fs").readFileSync(process.argv[1]));
     const k = kills.filter((k) => k.comm === process.argv[2]);
     process.exit(k.length >= 1 && k[k.length - 1].cgroup === process.argv[3] ? 0 : 1);' \
-    "$TMP/kills-$arch.json" "$comm" "$cgroup"
-  rmdir "$CGROUP_DIR"
+    "$E2E_TMP/kills-$arch.json" "$comm" "$cgroup"
+  remove_memory_cgroup "$CGROUP_DIR"
 
   # A new container on the same state directory, as a replaced pod.
   stop_container
   start_container "$image" || { fail "$arch: the container starts again"; return; }
   check "$arch: after a restart the kill is counted once" equals "$(kills_of "$comm")" $((before + 1))
-  check "$arch: the state file is in the host directory" test -s "$TMP/state/kmsg.state"
+  check "$arch: the state file is in the host directory" test -s "$E2E_TMP/state/kmsg.state"
   stop_container
   # The health check can fail: in a network namespace of its own, nothing
   # listens on its port.
   local health=0
   "${podman_run[@]}" run --rm --network none "${ulimits[@]}" "$image" --healthcheck \
-    >"$TMP/health-$arch" 2>&1 || health=$?
-  check "$arch: the health check fails when no exporter answers (status $health: $(grep -v 'systemd connection' "$TMP/health-$arch" | tail -n1))" \
+    >"$E2E_TMP/health-$arch" 2>&1 || health=$?
+  check "$arch: the health check fails when no exporter answers (status $health: $(grep -v 'systemd connection' "$E2E_TMP/health-$arch" | tail -n1))" \
     test "$health" -eq 1
 }
 
@@ -294,8 +266,4 @@ for arch in "${arches[@]}"; do
   run_image_checks "$arch"
 done
 
-if [[ $FAILURES -gt 0 ]]; then
-  echo "image: $((CHECKS - FAILURES)) passed, $FAILURES failed"
-  exit 1
-fi
-echo "image: $CHECKS passed, 0 failed"
+finish image "$CHECKS"
