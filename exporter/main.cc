@@ -2,9 +2,8 @@
 //
 //   oom_exporter [flags]                serve metrics
 //   oom_exporter --healthcheck [flags]  check the exporter those flags start
-//   oom_exporter parse [FILE...]        print the OOM kills in saved kernel
-//   logs oom_exporter hash-password          read a password, print its bcrypt
-//   hash
+//   oom_exporter parse [FILE...]        the OOM kills in saved kernel logs
+//   oom_exporter hash-password          a password's bcrypt hash
 //
 // Exit status: 0 after SIGINT/SIGTERM or --help/--version, 1 when the HTTP
 // server cannot start, switching to --run-as-user fails (or `parse` cannot

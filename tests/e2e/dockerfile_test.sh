@@ -2,7 +2,8 @@
 # The Dockerfile, checked in seconds without building it (tests/image/run.sh
 # builds and runs the image itself): every COPY source exists and
 # .dockerignore lets it into the build context, every package the build
-# stage installs exists in Debian 12 (the cross compiler too), the runtime
+# stage installs exists in Debian 12 (the cross compiler too) and its -dev
+# packages are deploy/install-deps.sh's, the runtime
 # stage starts from scratch and takes only the build stage's /rootfs,
 # deploy/image/rootfs.sh gathers every library the binary loads, the
 # version label is CMakeLists.txt's, the image does not run as root, it
@@ -42,6 +43,11 @@ awk '/apt-get install/ {
          if (p ~ /^[a-z0-9][a-z0-9.+-]+$/) print p
        }
      }' "$E2E_TMP/lines" >"$E2E_TMP/packages"
+# The libraries it builds against are the ones a build on the host installs
+# (deploy/install-deps.sh's BUILD): a library added there must come here.
+sed -n '/^BUILD=(/,/)/p' deploy/install-deps.sh | tr ' ()' '\n\n\n' | grep -- '-dev$' | sort >"$E2E_TMP/host_dev"
+check "the build stage installs the -dev packages of install-deps.sh's BUILD ($(wc -l <"$E2E_TMP/host_dev"))" \
+  diff "$E2E_TMP/host_dev" <(grep -- '-dev$' "$E2E_TMP/packages" | sort)
 echo g++-aarch64-linux-gnu >>"$E2E_TMP/packages"
 check "the build stage installs packages ($(wc -l <"$E2E_TMP/packages"))" test "$(wc -l <"$E2E_TMP/packages")" -ge 8
 # apt-cache takes about a second a call, so one call for all: `apt-cache
